@@ -1,0 +1,363 @@
+"""The one typed, frozen configuration tree, with FORM.md's numbers as documented defaults.
+
+Inputs: an optional TOML file whose tables mirror the dataclasses below. Outputs: a `Config`.
+Defaults < file; an unknown key, a wrong type or an impossible value raises `ConfigError`
+naming the key, e.g. `faults.feet_too_far.knee_max_deg: expected a number, got "abc"`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration file or value is invalid; the message names the key."""
+
+
+@dataclass(frozen=True)
+class PoseConfig:
+    """The pose stage (MediaPipe PoseLandmarker)."""
+
+    model_path: str = ""  # .task file; "" means models/pose_landmarker_full.task
+    num_poses: int = 2  # people the model looks for (2 so "several people" can be told)
+    min_detection_confidence: float = 0.5  # [0, 1]
+    min_presence_confidence: float = 0.5  # [0, 1]
+    min_tracking_confidence: float = 0.5  # [0, 1]
+    segmentation: bool = True  # ask for the person mask (silhouette profiles)
+
+
+@dataclass(frozen=True)
+class VideoConfig:
+    """Video decoding and writing."""
+
+    max_long_side: int = 1280  # frames are downscaled so the long side is at most this, px
+    crf: int = 23  # H.264 quality of the annotated video (0 best .. 51 worst)
+
+
+@dataclass(frozen=True)
+class FeaturesConfig:
+    """Per-frame features."""
+
+    visibility_gate: float = 0.5  # landmarks below this visibility are "not judged", [0, 1]
+    side_lock_s: float = 2.0  # seconds of detected frames used to choose the side, then locked
+
+
+@dataclass(frozen=True)
+class SmoothingConfig:
+    """Keypoint smoothing: One Euro live, a centred window offline."""
+
+    live_filter: str = "one_euro"  # filter name used live
+    offline_filter: str = "centred"  # filter name used on recorded video
+    min_cutoff_hz: float = 1.5  # One Euro minimum cutoff, Hz
+    beta: float = 0.02  # One Euro speed coefficient, 1/px
+    d_cutoff_hz: float = 1.0  # One Euro derivative cutoff, Hz
+    window_frames: int = 7  # centred window length, frames (odd)
+    max_gap_s: float = 0.3  # gaps up to this long are interpolated offline; longer stay NaN
+
+
+@dataclass(frozen=True)
+class RepsConfig:
+    """The rep state machine (on the hip extension angle)."""
+
+    rise_deg: float = 12.0  # rise above the running minimum that starts a concentric, deg
+    drop_deg: float = 10.0  # fall below the running peak that ends the top, deg
+    lockout_band_deg: float = 6.0  # the lockout plateau is within this of the peak, deg
+    min_rom_deg: float = 30.0  # a rep needs at least this hip range of motion, deg
+    min_rom_frac: float = 0.5  # ... and this fraction of the median ROM of earlier reps
+    return_frac: float = 0.6  # the hips must come down this fraction of the ROM to end a rep
+    bottom_frac: float = 0.15  # within this fraction of the ROM of the start = back at bottom
+    min_duration_s: float = 0.6  # shortest whole rep, s
+    partial_rom_deg: float = 15.0  # a rise this big that never locks out is a partial, deg
+    max_gap_s: float = 1.5  # a longer run of unjudged frames resets the machine, s
+
+
+@dataclass(frozen=True)
+class LumbarConfig:
+    """Lumbar hyperextension heuristic (several proxies, a confidence, never a diagnosis)."""
+
+    hip_max_deg: float = 188.0  # hip extension above this at lockout, deg
+    torso_min_deg: float = -15.0  # shoulder tipped below the hip past this, deg
+    back_arch_max: float = 0.12  # back silhouette arch (profile range) above this, torso lengths
+    front_rise_max: float = 0.10  # chest/ribs rising (front profile slope) above this, torso lengths
+    min_confidence: float = 0.5  # report only when the combined confidence reaches this, [0, 1]
+
+
+@dataclass(frozen=True)
+class LockoutConfig:
+    """Incomplete lockout."""
+
+    hip_min_deg: float = 170.0  # hip extension below this at lockout, deg
+
+
+@dataclass(frozen=True)
+class FeetFarConfig:
+    """Feet too far out."""
+
+    knee_max_deg: float = 105.0  # knee angle above this at lockout, deg
+    shin_max_deg: float = 10.0  # shin leaning away from the hip past this, deg (supporting)
+
+
+@dataclass(frozen=True)
+class FeetCloseConfig:
+    """Feet too close."""
+
+    knee_min_deg: float = 78.0  # knee angle below this at lockout, deg
+    shin_min_deg: float = -10.0  # shin leaning towards the hip past this, deg (supporting)
+
+
+@dataclass(frozen=True)
+class HeadConfig:
+    """Head thrown back."""
+
+    head_max_deg: float = 20.0  # head extended behind the torso line past this, deg
+
+
+@dataclass(frozen=True)
+class PauseConfig:
+    """No pause at the top."""
+
+    pause_min_s: float = 0.5  # shorter time in the lockout band, s
+
+
+@dataclass(frozen=True)
+class EccentricConfig:
+    """Fast eccentric (dropping the hips)."""
+
+    eccentric_min_s: float = 0.6  # faster lowering, s
+
+
+@dataclass(frozen=True)
+class HeelsConfig:
+    """Heels lifting."""
+
+    lift_max: float = 0.08  # heel rise at lockout vs the bottom, shin lengths
+
+
+@dataclass(frozen=True)
+class BenchSlideConfig:
+    """Sliding on the bench."""
+
+    drift_max: float = 0.15  # shoulder shift between rep bottoms, torso lengths
+
+
+@dataclass(frozen=True)
+class FaultsConfig:
+    """One limits table per fault."""
+
+    lumbar_hyperextension: LumbarConfig = field(default_factory=LumbarConfig)
+    incomplete_lockout: LockoutConfig = field(default_factory=LockoutConfig)
+    feet_too_far: FeetFarConfig = field(default_factory=FeetFarConfig)
+    feet_too_close: FeetCloseConfig = field(default_factory=FeetCloseConfig)
+    head_back: HeadConfig = field(default_factory=HeadConfig)
+    no_pause: PauseConfig = field(default_factory=PauseConfig)
+    fast_eccentric: EccentricConfig = field(default_factory=EccentricConfig)
+    heels_up: HeelsConfig = field(default_factory=HeelsConfig)
+    bench_slide: BenchSlideConfig = field(default_factory=BenchSlideConfig)
+
+
+DEFAULT_CUE_TEXTS: dict[str, str] = {
+    "lumbar_hyperextension": "Ribs down",
+    "incomplete_lockout": "Full lockout",
+    "feet_too_far": "Feet closer",
+    "feet_too_close": "Feet out a little",
+    "head_back": "Chin tucked",
+    "no_pause": "Pause at the top",
+    "fast_eccentric": "Control the way down",
+    "heels_up": "Drive through your heels",
+    "bench_slide": "Reset on the bench",
+}
+
+DEFAULT_PRIORITY: tuple[str, ...] = (
+    "lumbar_hyperextension",
+    "feet_too_far",
+    "feet_too_close",
+    "head_back",
+    "incomplete_lockout",
+    "no_pause",
+    "fast_eccentric",
+    "heels_up",
+    "bench_slide",
+)
+
+
+@dataclass(frozen=True)
+class CuesConfig:
+    """What the lifter is told, and when."""
+
+    texts: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CUE_TEXTS))  # code -> cue
+    priority: tuple[str, ...] = DEFAULT_PRIORITY  # most important first
+    hold_s: float = 0.4  # a live fault must last this long before its cue shows, s
+    show_s: float = 2.5  # a shown cue stays at least this long, s
+    cooldown_s: float = 4.0  # the same cue is not repeated within this after it ends, s
+    good_rep_text: str = "Good rep"  # shown after a clean rep
+    good_rep_s: float = 1.5  # how long the positive sign stays, s
+
+
+@dataclass(frozen=True)
+class SetupConfig:
+    """Camera/body/movement checks."""
+
+    front_view_ratio: float = 0.45  # left-right shoulder+hip spread / torso length above = front
+    frame_margin_frac: float = 0.0  # joints this close to the border count as outside (of size)
+    body_visible_frac: float = 0.5  # share of frames with knees/ankles seen below = not in frame
+    bridge_shoulder_height_max: float = 0.4  # shoulder above ankle below this = on the floor, torso lengths
+    bridge_torso_max_deg: float = -8.0  # torso at lockout below this (shoulder lower) = bridge, deg
+    several_people_frac: float = 0.3  # share of frames with 2+ people above = "several people"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration."""
+
+    pose: PoseConfig = field(default_factory=PoseConfig)
+    video: VideoConfig = field(default_factory=VideoConfig)
+    features: FeaturesConfig = field(default_factory=FeaturesConfig)
+    smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
+    reps: RepsConfig = field(default_factory=RepsConfig)
+    faults: FaultsConfig = field(default_factory=FaultsConfig)
+    cues: CuesConfig = field(default_factory=CuesConfig)
+    setup: SetupConfig = field(default_factory=SetupConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The effective config as plain JSON-safe dicts (tuples become lists)."""
+        return _jsonable(dataclasses.asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# Values that must lie in a range: dotted key suffix -> (low, high), inclusive.
+_RANGES: dict[str, tuple[float, float]] = {
+    "visibility_gate": (0.0, 1.0),
+    "min_detection_confidence": (0.0, 1.0),
+    "min_presence_confidence": (0.0, 1.0),
+    "min_tracking_confidence": (0.0, 1.0),
+    "min_confidence": (0.0, 1.0),
+    "crf": (0, 51),
+    "num_poses": (1, 10),
+    "window_frames": (1, 301),
+    "max_long_side": (64, 16384),
+    "return_frac": (0.0, 1.0),
+    "bottom_frac": (0.0, 1.0),
+    "min_rom_frac": (0.0, 1.0),
+}
+_NON_NEGATIVE_SUFFIXES = ("_s", "_hz", "_frac", "rise_deg", "drop_deg", "band_deg", "rom_deg")
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load a TOML config on top of the defaults.
+
+    Args:
+        path: A TOML file, or None for the defaults.
+
+    Returns:
+        The effective, validated `Config`.
+
+    Raises:
+        ConfigError: Unreadable file, unknown key, wrong type or impossible value.
+    """
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+    return config_from_dict(data)
+
+
+def config_from_dict(data: dict[str, Any]) -> Config:
+    """Build a `Config` from nested dicts (e.g. parsed TOML) over the defaults.
+
+    Raises:
+        ConfigError: Unknown key, wrong type or impossible value.
+    """
+    return _build(Config, data, "")
+
+
+def _build(cls: type, data: Any, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a table, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{prefix}{unknown[0]}: unknown key")
+    kwargs = {}
+    for name, raw in data.items():
+        key = f"{prefix}{name}"
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            kwargs[name] = _build(hint, raw, key + ".")
+        else:
+            kwargs[name] = _coerce(hint, raw, key)
+    obj = cls(**kwargs)
+    _check_values(obj, prefix)
+    return obj
+
+
+def _coerce(hint: Any, raw: Any, key: str) -> Any:
+    origin = typing.get_origin(hint)
+    if hint is bool:
+        if not isinstance(raw, bool):
+            raise ConfigError(f"{key}: expected true or false, got {raw!r}")
+        return raw
+    if hint is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ConfigError(f"{key}: expected an integer, got {raw!r}")
+        return raw
+    if hint is float:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise ConfigError(f'{key}: expected a number, got "{raw}"')
+        return float(raw)
+    if hint is str:
+        if not isinstance(raw, str):
+            raise ConfigError(f"{key}: expected a string, got {raw!r}")
+        return raw
+    if origin is tuple:
+        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+            raise ConfigError(f"{key}: expected a list of strings, got {raw!r}")
+        return tuple(raw)
+    if origin is dict:
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            raise ConfigError(f"{key}: expected a table of strings, got {raw!r}")
+        return {**DEFAULT_CUE_TEXTS, **raw}
+    if isinstance(hint, types.UnionType):  # pragma: no cover - no unions in the tree today
+        raise ConfigError(f"{key}: unsupported type")
+    raise ConfigError(f"{key}: unsupported type {hint!r}")
+
+
+def _check_values(obj: Any, prefix: str) -> None:
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{prefix}{f.name}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if value != value:  # NaN
+            raise ConfigError(f"{key}: must be a number, got nan")
+        if f.name in _RANGES:
+            lo, hi = _RANGES[f.name]
+            if not lo <= value <= hi:
+                raise ConfigError(f"{key}: must be between {lo} and {hi}, got {value}")
+        elif f.name.endswith(_NON_NEGATIVE_SUFFIXES) and value < 0:
+            raise ConfigError(f"{key}: must not be negative, got {value}")
+    if isinstance(obj, SmoothingConfig) and obj.window_frames % 2 == 0:
+        raise ConfigError(f"{prefix}window_frames: must be odd, got {obj.window_frames}")
+    if isinstance(obj, CuesConfig):
+        missing = [code for code in obj.priority if code not in obj.texts]
+        if missing:
+            raise ConfigError(f"{prefix}priority: no cue text for {missing[0]!r}")

@@ -1,0 +1,198 @@
+"""Streaming smoothers for per-frame feature vectors, picked by name.
+
+Inputs: one (C,) float vector per frame with its time, NaN = unseen. Outputs: smoothed (C,)
+vectors for the frames that are final, in order, each with its time. Every filter has the same
+interface (`push`, `finish`, `lag_frames`), so live and offline share one code path:
+
+- `one_euro`: causal (lag 0), for live. NaN in -> NaN out; the state resets after a gap.
+- `centred`: zero-phase Gaussian-weighted centred window on a fixed lag of `max(window // 2,
+  gap frames)` frames, for recorded video with bounded memory. Gaps up to `max_gap_frames` long
+  with data on both sides are linearly interpolated; longer gaps stay NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+Output = tuple[float, np.ndarray]
+"""(t_s, (C,) smoothed values)."""
+
+
+class Smoother(Protocol):
+    """A streaming filter over (C,) vectors."""
+
+    lag_frames: int
+
+    def push(self, t_s: float, x: np.ndarray) -> list[Output]:
+        """Add one frame; return the frames that are now final, in order."""
+        ...
+
+    def finish(self) -> list[Output]:
+        """Flush every frame not yet returned."""
+        ...
+
+
+@dataclass(frozen=True)
+class SmootherParams:
+    """Parameters for every filter (each uses its own).
+
+    Attributes:
+        min_cutoff_hz: One Euro minimum cutoff, Hz.
+        beta: One Euro speed coefficient (per unit of the signal).
+        d_cutoff_hz: One Euro derivative cutoff, Hz.
+        window_frames: Centred window length, frames (odd).
+        max_gap_frames: Longest gap the centred filter interpolates, frames.
+    """
+
+    min_cutoff_hz: float = 1.5
+    beta: float = 0.02
+    d_cutoff_hz: float = 1.0
+    window_frames: int = 7
+    max_gap_frames: int = 9
+
+
+def _alpha(cutoff_hz: float, dt: float) -> float:
+    tau = 1.0 / (2.0 * math.pi * cutoff_hz)
+    return 1.0 / (1.0 + tau / dt)
+
+
+class OneEuroFilter:
+    """Causal One Euro filter (Casiez et al. 2012), per channel, NaN-aware."""
+
+    lag_frames = 0
+
+    def __init__(self, channels: int, params: SmootherParams) -> None:
+        """Create an empty filter for `channels` values per frame."""
+        self._p = params
+        self._x = np.full(channels, np.nan)
+        self._dx = np.zeros(channels)
+        self._t: float | None = None
+
+    def push(self, t_s: float, x: np.ndarray) -> list[Output]:
+        """Filter one frame; returns it at once."""
+        x = np.asarray(x, dtype=np.float64)
+        if self._t is None or t_s <= self._t:
+            dt = 1.0 / 30.0
+        else:
+            dt = t_s - self._t
+        self._t = t_s
+        fresh = np.isnan(self._x)
+        a_d = _alpha(self._p.d_cutoff_hz, dt)
+        dx = np.where(fresh, 0.0, (x - self._x) / dt)
+        dx_hat = a_d * dx + (1 - a_d) * self._dx
+        cutoff = self._p.min_cutoff_hz + self._p.beta * np.abs(dx_hat)
+        tau = 1.0 / (2.0 * math.pi * cutoff)
+        a = 1.0 / (1.0 + tau / dt)
+        y = np.where(fresh, x, a * x + (1 - a) * self._x)
+        seen = ~np.isnan(x)
+        self._x = np.where(seen, y, np.nan)
+        self._dx = np.where(seen, np.nan_to_num(dx_hat), 0.0)
+        return [(t_s, self._x.copy())]
+
+    def finish(self) -> list[Output]:
+        """Nothing is held back."""
+        return []
+
+
+class CentredFilter:
+    """Zero-phase centred Gaussian window on a fixed lag, with short-gap interpolation."""
+
+    def __init__(self, channels: int, params: SmootherParams) -> None:
+        """Create an empty filter for `channels` values per frame."""
+        self._half = params.window_frames // 2
+        self._gap = max(0, params.max_gap_frames)
+        self.lag_frames = max(self._half, self._gap)
+        size = 2 * self.lag_frames + 1
+        self._buf: deque[tuple[float, np.ndarray]] = deque(maxlen=size)
+        self._channels = channels
+        self._next = 0  # index in the stream of the next frame to output
+        self._pushed = 0
+        offsets = np.arange(-self._half, self._half + 1)
+        sigma = max(self._half / 2.0, 1e-6)
+        self._weights = np.exp(-0.5 * (offsets / sigma) ** 2)
+
+    def push(self, t_s: float, x: np.ndarray) -> list[Output]:
+        """Buffer one frame; return the frame `lag_frames` back once it is final."""
+        self._buf.append((t_s, np.asarray(x, dtype=np.float64)))
+        self._pushed += 1
+        if self._pushed - self._next > self.lag_frames:
+            return [self._emit()]
+        return []
+
+    def finish(self) -> list[Output]:
+        """Flush the frames still held back."""
+        out = []
+        while self._next < self._pushed:
+            out.append(self._emit())
+        return out
+
+    def _emit(self) -> Output:
+        first = self._pushed - len(self._buf)  # stream index of buffer[0]
+        pos = self._next - first
+        self._next += 1
+        data = np.stack([v for _, v in self._buf])  # (B, C)
+        filled = _fill_gaps(data, pos, self._gap)
+        lo, hi = max(0, pos - self._half), min(len(data), pos + self._half + 1)
+        w = self._weights[lo - pos + self._half : hi - pos + self._half][:, None]
+        window = filled[lo:hi]
+        ok = ~np.isnan(window)
+        total = np.where(ok, w, 0.0).sum(axis=0)
+        acc = np.where(ok, window * w, 0.0).sum(axis=0)
+        unseen = np.isnan(filled[pos]) | (total == 0)
+        y = np.where(unseen, np.nan, acc / np.where(total == 0, 1.0, total))
+        return self._buf[pos][0], y
+
+
+def _fill_gaps(data: np.ndarray, pos: int, max_gap: int) -> np.ndarray:
+    """Linearly interpolate NaN runs of at most `max_gap` frames around row `pos`.
+
+    Args:
+        data: (B, C) values, NaN = unseen.
+        pos: The row being output; only runs that could touch its window matter.
+        max_gap: Longest run filled, frames.
+
+    Returns:
+        (B, C) copy with the short interior gaps filled.
+    """
+    nan = np.isnan(data)
+    if not nan.any() or max_gap == 0:
+        return data
+    out = data.copy()
+    idx = np.arange(len(data))
+    for c in np.flatnonzero(nan.any(axis=0)):
+        good = ~nan[:, c]
+        if good.sum() < 2:
+            continue
+        gi = idx[good]
+        prev = np.maximum.accumulate(np.where(good, idx, -1))
+        nxt = np.minimum.accumulate(np.where(good, idx, len(data))[::-1])[::-1]
+        short = (~good) & (prev >= 0) & (nxt < len(data)) & (nxt - prev - 1 <= max_gap)
+        if short.any():
+            out[short, c] = np.interp(idx[short], gi, data[good, c])
+    return out
+
+
+FILTERS: dict[str, Callable[[int, SmootherParams], Smoother]] = {
+    "one_euro": OneEuroFilter,
+    "centred": CentredFilter,
+}
+"""Filter name -> constructor(channels, params)."""
+
+
+def make_smoother(name: str, channels: int, params: SmootherParams) -> Smoother:
+    """Build the filter called `name`.
+
+    Raises:
+        ValueError: Unknown name.
+    """
+    try:
+        factory = FILTERS[name]
+    except KeyError:
+        raise ValueError(f"unknown filter {name!r}; choose from {sorted(FILTERS)}") from None
+    return factory(channels, params)
