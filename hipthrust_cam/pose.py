@@ -1,0 +1,200 @@
+"""The pose stage: frames in, `PoseFrame`s out. The only module that imports mediapipe.
+
+Inputs: upright BGR `Frame`s with increasing times. Outputs: one `PoseFrame` per frame with the
+33 BlazePose landmarks in pixels, their visibility and presence, world coordinates, the number of
+people found and the torso silhouette profiles of the chosen person's segmentation mask.
+Two backends share the `PoseBackend` protocol: `MediaPipePose` runs the bundled model and
+`ReplayPose` serves a recorded `KeypointSeries` (for re-analysis and tests).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+import numpy as np
+
+from hipthrust_cam.silhouette import silhouette_profiles
+from hipthrust_cam.types import NUM_LANDMARKS, Frame, KeypointSeries, Landmark, PoseFrame
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "pose_landmarker_full.task"
+
+
+class PoseError(Exception):
+    """The pose model cannot be loaded or run; the message is one line for the user."""
+
+
+def default_model_path() -> Path:
+    """`models/pose_landmarker_full.task` beside the package (an editable or source install)."""
+    return Path(__file__).resolve().parent.parent / "models" / MODEL_NAME
+
+
+class PoseBackend(Protocol):
+    """Anything that turns a frame into a `PoseFrame`, used as a context manager."""
+
+    def detect(self, frame: Frame) -> PoseFrame:
+        """Returns the pose of the main person in `frame` (or `PoseFrame.empty`)."""
+        ...
+
+    def __enter__(self) -> PoseBackend: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+def _torso_size(xy: np.ndarray) -> float:
+    """A person's size in pixels: the extent of their landmarks (used to pick the lifter)."""
+    finite = xy[np.isfinite(xy).all(axis=1)]
+    if len(finite) == 0:
+        return 0.0
+    span = finite.max(axis=0) - finite.min(axis=0)
+    return float(span[0] * span[1])
+
+
+class MediaPipePose:
+    """MediaPipe PoseLandmarker (Tasks API) in VIDEO mode on the bundled full BlazePose model.
+
+    Args:
+        model_path: The `.task` bundle; None means `models/pose_landmarker_full.task`.
+        num_poses: How many people to look for (2 lets the tool say "several people").
+        min_detection_confidence: Person detector threshold.
+        min_presence_confidence: Landmark presence threshold.
+        min_tracking_confidence: Tracking threshold between frames.
+        segmentation: Whether to compute the person mask for the silhouette profiles.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        num_poses: int = 2,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+        segmentation: bool = True,
+    ) -> None:
+        self.model_path = Path(model_path) if model_path else default_model_path()
+        self._options = {
+            "num_poses": num_poses,
+            "min_pose_detection_confidence": min_detection_confidence,
+            "min_pose_presence_confidence": min_presence_confidence,
+            "min_tracking_confidence": min_tracking_confidence,
+            "output_segmentation_masks": segmentation,
+        }
+        self._landmarker = None
+        self._last_ms = -1
+
+    def __enter__(self) -> MediaPipePose:
+        if not self.model_path.is_file():
+            raise PoseError(
+                f"pose model not found at {self.model_path}: reinstall from a full checkout "
+                "(models/ holds it) or pass --model PATH"
+            )
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            **self._options,
+        )
+        try:
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise PoseError(f"pose model {self.model_path} could not be loaded: {exc}") from exc
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def detect(self, frame: Frame) -> PoseFrame:
+        """Runs the model on one frame; times must increase from call to call."""
+        if self._landmarker is None:
+            raise PoseError("MediaPipePose.detect called outside its `with` block")
+        import mediapipe as mp
+
+        t_ms = max(round(frame.t_s * 1000.0), self._last_ms + 1)
+        self._last_ms = t_ms
+        rgb = np.ascontiguousarray(frame.image[:, :, ::-1])
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        result = self._landmarker.detect_for_video(image, t_ms)
+        return self._to_pose_frame(frame, result)
+
+    @staticmethod
+    def _to_pose_frame(frame: Frame, result: object) -> PoseFrame:
+        people = list(getattr(result, "pose_landmarks", None) or [])
+        if not people:
+            return PoseFrame.empty(frame.t_s)
+        h, w = frame.image.shape[:2]
+        arrays = [
+            np.array([[lm.x * w, lm.y * h, lm.visibility or 0.0, lm.presence or 0.0] for lm in p])
+            for p in people
+        ]
+        best = int(np.argmax([_torso_size(a[:, :2]) for a in arrays]))
+        pts = arrays[best]
+        worlds = getattr(result, "pose_world_landmarks", None) or []
+        world = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
+        if best < len(worlds):
+            world = np.array([[lm.x, lm.y, lm.z] for lm in worlds[best]], np.float32)
+        xy = pts[:, :2].astype(np.float32)
+        pose = PoseFrame(
+            t_s=frame.t_s,
+            xy=xy,
+            visibility=pts[:, 2].astype(np.float32),
+            presence=pts[:, 3].astype(np.float32),
+            world=world,
+            num_poses=len(people),
+        )
+        masks = getattr(result, "segmentation_masks", None) or []
+        if best < len(masks):
+            back, front = _profiles(masks[best].numpy_view(), xy, pose.visibility)
+            pose = dataclasses.replace(pose, back_profile=back, front_profile=front)
+        return pose
+
+
+def _profiles(
+    mask: np.ndarray, xy: np.ndarray, visibility: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Silhouette profiles of the more visible body side."""
+    mask = mask[..., 0] if mask.ndim == 3 else mask
+    left = visibility[Landmark.LEFT_SHOULDER] + visibility[Landmark.LEFT_HIP]
+    right = visibility[Landmark.RIGHT_SHOULDER] + visibility[Landmark.RIGHT_HIP]
+    s, h = (
+        (Landmark.LEFT_SHOULDER, Landmark.LEFT_HIP)
+        if left >= right
+        else (Landmark.RIGHT_SHOULDER, Landmark.RIGHT_HIP)
+    )
+    return silhouette_profiles(mask, xy[s], xy[h])
+
+
+class ReplayPose:
+    """Serves a recorded `KeypointSeries` frame by frame, in order, ignoring the pixels."""
+
+    def __init__(self, series: KeypointSeries) -> None:
+        self._series = series
+        self._next = 0
+
+    def __enter__(self) -> ReplayPose:
+        self._next = 0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def detect(self, frame: Frame) -> PoseFrame:
+        """Returns the recorded pose of the next frame."""
+        if self._next >= len(self._series):
+            return PoseFrame.empty(frame.t_s)
+        pose = self._series.frame(self._next)
+        self._next += 1
+        return pose

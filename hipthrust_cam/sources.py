@@ -1,0 +1,188 @@
+"""Frame sources: a video file or a camera, yielding upright `Frame`s with source timestamps.
+
+Inputs: a path or a camera index. Outputs: an iterator of `Frame(index, t_s, image)`, where
+`t_s` comes from the container's presentation times (variable frame rates stay exact) and the
+image is rotated upright as the file's rotation flag asks (OpenCV applies it), then shrunk so its
+long side is at most `max_long_side` pixels (a 4K phone video is analysed at a bounded size).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from hipthrust_cam.types import Frame
+
+log = logging.getLogger(__name__)
+
+MAX_REASONABLE_FPS = 1000.0
+DEFAULT_FPS = 30.0
+
+
+class SourceError(Exception):
+    """A source cannot be opened or read; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a source says about itself before the first frame.
+
+    Attributes:
+        name: A path or "camera:N".
+        width: Upright frame width after any resizing, pixels.
+        height: Upright frame height after any resizing, pixels.
+        fps: Nominal frames per second (sanitised: a missing or absurd value becomes 30).
+        frame_count: Frames the container claims (0 when unknown, e.g. a camera).
+        scale: Factor applied to the decoded frames (1.0 = full size).
+    """
+
+    name: str
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    scale: float
+
+
+def _sane_fps(value: float) -> float:
+    if not math.isfinite(value) or value <= 0 or value > MAX_REASONABLE_FPS:
+        return DEFAULT_FPS
+    return float(value)
+
+
+def _scale_for(width: int, height: int, max_long_side: int) -> float:
+    long_side = max(width, height)
+    if max_long_side <= 0 or long_side <= max_long_side:
+        return 1.0
+    return max_long_side / long_side
+
+
+def _resize(image: np.ndarray, scale: float) -> np.ndarray:
+    if scale == 1.0:
+        return image
+    h, w = image.shape[:2]
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+class _CaptureSource:
+    """Shared reading loop over an opened `cv2.VideoCapture`."""
+
+    def __init__(self, cap: cv2.VideoCapture, name: str, max_long_side: int) -> None:
+        self._cap = cap
+        ok, first = cap.read()
+        if not ok or first is None or first.ndim != 3:
+            cap.release()
+            raise SourceError(f"{name}: no video frames could be read")
+        self._first = first
+        h, w = first.shape[:2]
+        self._scale = _scale_for(w, h, max_long_side)
+        fps = _sane_fps(cap.get(cv2.CAP_PROP_FPS))
+        count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        frames = int(count) if math.isfinite(count) and 0 < count < 1e8 else 0
+        sw, sh = _resize(first, self._scale).shape[1::-1]
+        self.info = SourceInfo(name, int(sw), int(sh), fps, frames, self._scale)
+
+    def _timestamp(self, index: int, last_t: float) -> float:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Frame]:
+        last_t = -math.inf
+        index = 0
+        image: np.ndarray | None = self._first
+        while image is not None:
+            t_s = self._timestamp(index, last_t)
+            last_t = t_s
+            yield Frame(index, t_s, _resize(image, self._scale))
+            index += 1
+            image = self._read()
+
+    def _read(self) -> np.ndarray | None:
+        ok, image = self._cap.read()
+        return image if ok and image is not None and image.ndim == 3 else None
+
+    def close(self) -> None:
+        self._cap.release()
+
+    def __enter__(self) -> _CaptureSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class VideoFileSource(_CaptureSource):
+    """Frames of a video file, upright, timed by the container's presentation timestamps."""
+
+    def __init__(self, path: str | Path, max_long_side: int = 1280) -> None:
+        path = Path(path)
+        if not path.exists():
+            raise SourceError(f"{path}: no such file")
+        if path.is_dir():
+            raise SourceError(f"{path}: is a folder, not a video file")
+        if path.stat().st_size == 0:
+            raise SourceError(f"{path}: the file is empty")
+        cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+        if not cap.isOpened():
+            raise SourceError(f"{path}: not a video OpenCV can read (is it an image or text?)")
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+        super().__init__(cap, str(path), max_long_side)
+
+    def _timestamp(self, index: int, last_t: float) -> float:
+        t_s = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+        if not math.isfinite(t_s) or t_s <= last_t:
+            # Some containers report no or repeated times: fall back to the nominal rate,
+            # but never go backwards (MediaPipe needs strictly increasing times).
+            nominal = index / self.info.fps
+            t_s = nominal if nominal > last_t else last_t + 1.0 / self.info.fps
+        return t_s
+
+
+class CameraSource(_CaptureSource):
+    """Frames of a live camera, timed by a monotonic clock from the first frame.
+
+    Raises `SourceError` at once when the camera cannot be opened, and stops iterating when the
+    camera returns no frame for `stall_s` seconds (unplugged).
+    """
+
+    def __init__(
+        self,
+        index: int = 0,
+        max_long_side: int = 1280,
+        stall_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        cap = cv2.VideoCapture(index)
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(
+                f"camera {index} could not be opened: check it is plugged in and not used by "
+                f"another program, try --camera {index + 1}, or analyse a file with --source VIDEO"
+            )
+        self._clock = clock
+        self._t0 = clock()
+        self._stall_s = stall_s
+        self.stalled = False
+        super().__init__(cap, f"camera:{index}", max_long_side)
+
+    def _timestamp(self, index: int, last_t: float) -> float:
+        t_s = self._clock() - self._t0
+        return t_s if t_s > last_t else last_t + 1e-3
+
+    def _read(self) -> np.ndarray | None:
+        started = self._clock()
+        while self._clock() - started < self._stall_s:
+            image = super()._read()
+            if image is not None:
+                return image
+            time.sleep(0.01)
+        self.stalled = True
+        log.warning("camera returned no frames for %.1f s", self._stall_s)
+        return None
