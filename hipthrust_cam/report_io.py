@@ -1,0 +1,177 @@
+"""Writing and re-rendering a run's report files: the I/O edge of `report`.
+
+Inputs: a run folder plus the report dict, timeline columns and lockout thumbnails (JPEG bytes)
+the analyzer and the CLI produce. Outputs, in the run folder: report.json, reps.csv,
+timeline.csv, report.html and thumbnails/rep_NN.jpg. Every file is written atomically (a temp
+file in the same folder, then `os.replace`), so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hipthrust_cam.report import (
+    ReportError,
+    parse_timeline_csv,
+    render_html,
+    reps_csv,
+    timeline_csv,
+)
+
+__all__ = ["ReportError", "write_atomic", "write_run_reports", "rerender", "thumbnail_name"]
+
+logger = logging.getLogger(__name__)
+
+THUMB_DIR = "thumbnails"
+_THUMB_RE = re.compile(r"^rep_(\d+)\.jpg$")
+
+
+def thumbnail_name(index: int) -> str:
+    """File name of a rep's lockout thumbnail: 3 -> "rep_03.jpg"."""
+    return f"rep_{int(index):02d}.jpg"
+
+
+def write_atomic(path: Path, data: bytes | str) -> Path:
+    """Write `data` to `path` via a temp file in the same folder and `os.replace`.
+
+    Args:
+        path: Destination file; its folder must exist.
+        data: Bytes, or text written as UTF-8 with line ends kept as given.
+
+    Returns:
+        `path`.
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN/inf -> None and numpy scalars/arrays -> plain Python, recursively."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _write_thumbnails(run_dir: Path, thumbnails: Mapping[Any, bytes]) -> list[Path]:
+    folder = run_dir / THUMB_DIR
+    folder.mkdir(exist_ok=True)
+    keep = {thumbnail_name(int(k)) for k in thumbnails}
+    for old in folder.glob("rep_*.jpg"):
+        if _THUMB_RE.match(old.name) and old.name not in keep:
+            old.unlink()
+    return [write_atomic(folder / thumbnail_name(int(k)), bytes(v))
+            for k, v in sorted(thumbnails.items(), key=lambda kv: int(kv[0]))]
+
+
+def write_run_reports(
+    out_dir: str | Path,
+    report: Mapping[str, Any],
+    timeline: Mapping[str, Any],
+    thumbnails: Mapping[Any, bytes] | None = None,
+) -> list[Path]:
+    """Write every report file of a run.
+
+    Args:
+        out_dir: The run folder (created if missing).
+        report: The report.json dict; NaN numbers are written as null.
+        timeline: Per-frame columns, see `report.timeline_csv`.
+        thumbnails: Rep index -> JPEG bytes of the lockout frame. Older thumbnails of reps
+            that are no longer in the report are removed.
+
+    Returns:
+        The paths written: report.json, timeline.csv, reps.csv, report.html, thumbnails.
+    """
+    run_dir = Path(out_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    thumbnails = dict(thumbnails or {})
+    safe = _json_safe(report)
+    text = json.dumps(safe, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    written = [
+        write_atomic(run_dir / "report.json", text),
+        write_atomic(run_dir / "timeline.csv", timeline_csv(timeline)),
+    ]
+    written += _render(run_dir, safe, timeline, thumbnails)
+    written += _write_thumbnails(run_dir, thumbnails)
+    logger.info("Wrote %d report files to %s", len(written), run_dir)
+    return written
+
+
+def _render(run_dir: Path, report: Mapping[str, Any], timeline: Mapping[str, Any],
+            thumbnails: Mapping[Any, bytes]) -> list[Path]:
+    return [
+        write_atomic(run_dir / "reps.csv", reps_csv(report)),
+        write_atomic(run_dir / "report.html", render_html(report, timeline, thumbnails)),
+    ]
+
+
+def _read_thumbnails(run_dir: Path) -> dict[int, bytes]:
+    folder = run_dir / THUMB_DIR
+    found = {}
+    for path in sorted(folder.glob("rep_*.jpg")) if folder.is_dir() else []:
+        match = _THUMB_RE.match(path.name)
+        if match:
+            found[int(match.group(1))] = path.read_bytes()
+    return found
+
+
+def rerender(run_dir: str | Path) -> list[Path]:
+    """Rebuild reps.csv and report.html of a finished run from its report.json.
+
+    timeline.csv and thumbnails/ are used when present (without them the page has no plots or
+    pictures, and says so).
+
+    Args:
+        run_dir: A folder written by `write_run_reports`.
+
+    Returns:
+        The paths rewritten (reps.csv, report.html).
+
+    Raises:
+        ReportError: The folder or its report.json is missing or unreadable.
+    """
+    run_dir = Path(run_dir)
+    report_path = run_dir / "report.json"
+    if not report_path.is_file():
+        raise ReportError(f"{run_dir}: no report.json here; is this a hipthrust-cam run folder?")
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{report_path}: cannot read the report: {exc}") from exc
+    if not isinstance(report, dict):
+        raise ReportError(f"{report_path}: expected a JSON object, got {type(report).__name__}")
+    timeline: dict[str, Any] = {}
+    timeline_path = run_dir / "timeline.csv"
+    if timeline_path.is_file():
+        timeline = parse_timeline_csv(timeline_path.read_text(encoding="utf-8"))
+    else:
+        logger.warning("%s missing: the page will have no angle plots", timeline_path)
+    return _render(run_dir, report, timeline, _read_thumbnails(run_dir))
