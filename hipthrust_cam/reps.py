@@ -1,0 +1,253 @@
+"""The rep state machine, shared by live and offline analysis.
+
+Inputs: one (time s, hip extension deg) sample per frame, NaN = not judged. Outputs: the
+current phase and, when a rep is decided, a `RepEvent`. Everything is relative to the lifter's
+own motion: a concentric starts when the hip angle rises `rise_deg` above its running minimum,
+the top is confirmed when it falls `drop_deg` below its peak, and a rep counts when its range of
+motion reaches `min_rom_deg` (and `min_rom_frac` of the earlier reps' median) and the hips come
+back down. A lockout short of 180 deg (a plate hiding the hip) is still a rep; judging it is the
+faults stage's job. Getting into position, jitter, a clip that starts at the top and a rep cut
+off before its top add no reps; a rise that never locks out is reported as a partial.
+
+Phases: "setup" (before the first concentric) -> "concentric" -> "lockout" -> "eccentric" ->
+"bottom" -> "concentric" ...
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from hipthrust_cam.config import RepsConfig
+
+_EPS_DEG = 3.0  # the bottom/top instants are where the angle comes within this of its extreme
+_SETTLE_S = 0.25  # a flat bottom held this long ends the rep
+_TOP_HOLD_S = 0.3  # a clip ending at the top counts the rep if it held the top this long
+
+
+@dataclass(frozen=True)
+class RepEvent:
+    """A decided rep (kind "rep", it reached lockout) or partial (kind "partial").
+
+    Attributes:
+        kind: "rep" or "partial".
+        start_s: Hips leave the bottom, s.
+        lockout_start_s: First time within the lockout band of the peak, s.
+        lockout_end_s: Last time within the band before the descent, s.
+        end_s: Hips back at the bottom (or the last sample for a cut-off rep), s.
+        bottom_deg: Hip extension at the start, deg.
+        peak_deg: Highest hip extension, deg.
+        complete: True when the hips came back to the bottom.
+    """
+
+    kind: str
+    start_s: float
+    lockout_start_s: float
+    lockout_end_s: float
+    end_s: float
+    bottom_deg: float
+    peak_deg: float
+    complete: bool = True
+
+    @property
+    def rom_deg(self) -> float:
+        """Hip range of motion, deg."""
+        return self.peak_deg - self.bottom_deg
+
+
+class RepCounter:
+    """Streaming rep segmentation on the hip extension angle.
+
+    Use `update` once per frame, in time order, then `finish` at the end of the recording.
+    """
+
+    def __init__(self, config: RepsConfig) -> None:
+        """Start in the "setup" phase with no history."""
+        self.cfg = config
+        self.phase = "setup"
+        self.roms: list[float] = []
+        self._hist: list[tuple[float, float]] = []  # samples since the current rise began
+        self._valley = (math.inf, math.nan)  # (deg, s) running minimum at the bottom
+        self._leave_t = math.nan  # last time at the bottom
+        self._start = (math.nan, math.nan)  # (deg, s) bottom the current rise started from
+        self._peak = -math.inf
+        self._anchor_t = math.nan  # last time the peak rose noticeably
+        self._last_t = math.nan
+        self._top_t = math.nan  # last time at the top (eccentric)
+        self._low = (math.inf, math.nan)  # (deg, s) lowest point since the top (eccentric)
+
+    @property
+    def min_rom_deg(self) -> float:
+        """The range of motion a rep needs now, deg."""
+        own = self.cfg.min_rom_frac * float(np.median(self.roms)) if self.roms else 0.0
+        return max(self.cfg.min_rom_deg, own)
+
+    def update(self, t_s: float, hip_extension_deg: float) -> RepEvent | None:
+        """Feed one frame.
+
+        Args:
+            t_s: Frame time, s (increasing).
+            hip_extension_deg: Smoothed hip extension, deg; NaN when not judged.
+
+        Returns:
+            A `RepEvent` when a rep or partial is decided at this frame, else None.
+        """
+        x = hip_extension_deg
+        if not math.isfinite(x):
+            if math.isfinite(self._last_t) and t_s - self._last_t > self.cfg.max_gap_s:
+                return self._abandon()
+            return None
+        self._last_t = t_s
+        step = {
+            "setup": self._at_bottom,
+            "bottom": self._at_bottom,
+            "concentric": self._rising,
+            "lockout": self._rising,
+            "eccentric": self._lowering,
+        }[self.phase]
+        return step(t_s, x)
+
+    def finish(self) -> RepEvent | None:
+        """End of the recording: decide the rep in progress, if any."""
+        event = None
+        if self.phase == "eccentric":
+            event = self._close_rep(complete=self._descended())
+        elif self.phase in ("concentric", "lockout") and self._hist:
+            rom = self._peak - self._start[0]
+            top = [t for t, x in self._hist if x >= self._peak - self.cfg.lockout_band_deg]
+            if rom >= self.min_rom_deg and top[-1] - top[0] >= _TOP_HOLD_S:
+                event = self._make_event("rep", self._hist[-1][0], complete=False)
+                self.roms.append(rom)
+            elif rom >= self.cfg.partial_rom_deg:
+                event = self._make_event("partial", self._hist[-1][0], complete=False)
+        self._reset_bottom(math.inf, math.nan)
+        return event
+
+    # -- phases ---------------------------------------------------------------------------------
+
+    def _at_bottom(self, t: float, x: float) -> RepEvent | None:
+        if x < self._valley[0]:
+            self._valley = (x, t)
+        if x <= self._valley[0] + _EPS_DEG:
+            self._leave_t = t
+        if x >= self._valley[0] + self.cfg.rise_deg:
+            start_t = self._leave_t if math.isfinite(self._leave_t) else t
+            self._start = (self._valley[0], start_t)
+            self._hist = [(t, x)]
+            self._peak, self._anchor_t = x, t
+            self.phase = "concentric"
+        return None
+
+    def _rising(self, t: float, x: float) -> RepEvent | None:
+        self._hist.append((t, x))
+        band = self.cfg.lockout_band_deg
+        if x > self._peak:
+            if x > self._peak + band / 3.0:
+                self._anchor_t = t
+            self._peak = x
+        rom = self._peak - self._start[0]
+        if x <= self._peak - self.cfg.drop_deg:
+            if rom >= self.min_rom_deg:
+                self._enter_eccentric()
+                return None
+            event = self._make_event("partial", t, complete=False) if rom >= self.cfg.partial_rom_deg else None
+            self._reset_bottom(x, t)
+            return event
+        settled = t - self._anchor_t >= 0.1
+        top = x >= self._peak - band and rom >= self.min_rom_deg and settled
+        self.phase = "lockout" if top or self.phase == "lockout" else "concentric"
+        return None
+
+    def _lowering(self, t: float, x: float) -> RepEvent | None:
+        self._hist.append((t, x))
+        if x >= self._peak - self.cfg.lockout_band_deg:  # still (or again) at the top
+            self._peak = max(self._peak, x)
+            self._top_t, self._low = t, (x, t)
+        elif x < self._low[0]:
+            self._low = (x, t)
+        low_x, low_t = self._low
+        if not self._descended():
+            if x >= low_x + self.cfg.rise_deg:  # a hitch: back up before coming down
+                self.phase = "lockout"
+            return None
+        rom = self._peak - self._start[0]
+        at_bottom = x <= self._start[0] + self.cfg.bottom_frac * rom
+        if x >= low_x + self.cfg.lockout_band_deg or (at_bottom and t - low_t >= _SETTLE_S):
+            return self._close_rep(complete=True)
+        return None
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _enter_eccentric(self) -> None:
+        band = self.cfg.lockout_band_deg
+        self._top_t = max(t for t, x in self._hist if x >= self._peak - band)
+        self._low = min((x, t) for t, x in self._hist if t >= self._top_t)
+        self.phase = "eccentric"
+
+    def _descended(self) -> bool:
+        rom = self._peak - self._start[0]
+        return self._low[0] <= self._peak - self.cfg.return_frac * rom
+
+    def _close_rep(self, *, complete: bool) -> RepEvent | None:
+        after = [(t, x) for t, x in self._hist if t >= self._top_t]
+        low_x = self._low[0]
+        end_t = next(t for t, x in after if x <= low_x + _EPS_DEG)
+        if not complete:
+            end_t = after[-1][0]
+        event = self._make_event("rep", end_t, complete=complete)
+        if event.end_s - event.start_s < self.cfg.min_duration_s:
+            event = None
+        else:
+            self.roms.append(event.rom_deg)
+        tail = [(t, x) for t, x in after if t >= end_t]
+        self._reset_bottom(low_x, end_t)
+        for t, x in tail:
+            if x <= low_x + _EPS_DEG:
+                self._leave_t = t
+        return event
+
+    def _make_event(self, kind: str, end_t: float, *, complete: bool) -> RepEvent:
+        lo, hi = self._lockout_span()
+        return RepEvent(
+            kind=kind,
+            start_s=self._start[1],
+            lockout_start_s=lo,
+            lockout_end_s=hi,
+            end_s=end_t,
+            bottom_deg=self._start[0],
+            peak_deg=self._peak,
+            complete=complete,
+        )
+
+    def _lockout_span(self) -> tuple[float, float]:
+        """First and last time near the peak and nearly still (the lockout plateau), s."""
+        if not self._hist:
+            return math.nan, math.nan
+        t, x = np.array(self._hist).T
+        k = 3  # frames each side for the speed estimate
+        lo_i = np.clip(np.arange(len(t)) - k, 0, len(t) - 1)
+        hi_i = np.clip(np.arange(len(t)) + k, 0, len(t) - 1)
+        dt = np.maximum(t[hi_i] - t[lo_i], 1e-6)
+        speed = np.abs(x[hi_i] - x[lo_i]) / dt
+        near = x >= self._peak - self.cfg.lockout_band_deg
+        still = near & (speed <= self.cfg.lockout_speed_dps)
+        idx = np.flatnonzero(still if still.any() else near)
+        if idx.size == 0:
+            return math.nan, math.nan
+        peak_i = int(np.argmax(x))
+        # The plateau is the still run around the peak; a hitch later in the rep is not.
+        return float(t[min(idx[0], peak_i)]), float(t[max(idx[-1], peak_i)])
+
+    def _reset_bottom(self, x: float, t: float) -> None:
+        self.phase = "bottom" if self.roms else "setup"
+        self._valley = (x, t)
+        self._leave_t = t
+        self._hist = []
+        self._peak = -math.inf
+
+    def _abandon(self) -> RepEvent | None:
+        """A long unjudged gap: decide what we have and start over at the bottom."""
+        event = self.finish() if self.phase != "setup" else None
+        return event
