@@ -68,7 +68,7 @@ class RepsConfig:
     rise_deg: float = 12.0  # rise above the running minimum that starts a concentric, deg
     drop_deg: float = 10.0  # fall below the running peak that ends the top, deg
     lockout_band_deg: float = 6.0  # the lockout plateau is within this of the peak, deg
-    lockout_speed_dps: float = 25.0  # ... and the hip angle moves slower than this, deg/s
+    lockout_speed_dps: float = 15.0  # ... and the hip angle moves slower than this, deg/s
     min_rom_deg: float = 30.0  # a rep needs at least this hip range of motion, deg
     min_rom_frac: float = 0.5  # ... and this fraction of the median ROM of earlier reps
     return_frac: float = 0.6  # the hips must come down this fraction of the ROM to end a rep

@@ -16,6 +16,7 @@ Phases: "setup" (before the first concentric) -> "concentric" -> "lockout" -> "e
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,9 @@ from hipthrust_cam.config import RepsConfig
 _EPS_DEG = 3.0  # the bottom/top instants are where the angle comes within this of its extreme
 _SETTLE_S = 0.25  # a flat bottom held this long ends the rep
 _TOP_HOLD_S = 0.3  # a clip ending at the top counts the rep if it held the top this long
+_STALL_DPS = 10.0  # slower than this, deg/s, the hips are still (start and end of a rep)
+_START_ZONE = 0.35  # a stall in this lower fraction of the range restarts the rep's clock
+_RECENT = 90  # samples kept from before a rise, to find where it started
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class RepCounter:
         self._peak = -math.inf
         self._anchor_t = math.nan  # last time the peak rose noticeably
         self._last_t = math.nan
+        self._recent: deque[tuple[float, float]] = deque(maxlen=_RECENT)
         self._top_t = math.nan  # last time at the top (eccentric)
         self._low = (math.inf, math.nan)  # (deg, s) lowest point since the top (eccentric)
 
@@ -100,6 +105,7 @@ class RepCounter:
                 return self._abandon()
             return None
         self._last_t = t_s
+        self._recent.append((t_s, x))
         step = {
             "setup": self._at_bottom,
             "bottom": self._at_bottom,
@@ -135,7 +141,7 @@ class RepCounter:
         if x >= self._valley[0] + self.cfg.rise_deg:
             start_t = self._leave_t if math.isfinite(self._leave_t) else t
             self._start = (self._valley[0], start_t)
-            self._hist = [(t, x)]
+            self._hist = [(s, v) for s, v in self._recent if s >= start_t - 0.2]
             self._peak, self._anchor_t = x, t
             self.phase = "concentric"
         return None
@@ -181,10 +187,22 @@ class RepCounter:
     # -- helpers --------------------------------------------------------------------------------
 
     def _enter_eccentric(self) -> None:
+        self._refine_start()
         band = self.cfg.lockout_band_deg
         self._top_t = max(t for t, x in self._hist if x >= self._peak - band)
         self._low = min((x, t) for t, x in self._hist if t >= self._top_t)
         self.phase = "eccentric"
+
+    def _refine_start(self) -> None:
+        """Move the start to the last stall low in the range (after settling into position)."""
+        t, x = np.array(self._hist).T
+        speed = _speeds(t, x)
+        lock_t, _ = self._lockout_span()
+        zone = self._start[0] + _START_ZONE * (self._peak - self._start[0])
+        still = np.flatnonzero((t <= lock_t) & (x <= zone) & (speed <= _STALL_DPS))
+        if still.size:
+            i = int(still[-1])
+            self._start = (float(x[i]), float(t[i]))
 
     def _descended(self) -> bool:
         rom = self._peak - self._start[0]
@@ -193,7 +211,9 @@ class RepCounter:
     def _close_rep(self, *, complete: bool) -> RepEvent | None:
         after = [(t, x) for t, x in self._hist if t >= self._top_t]
         low_x = self._low[0]
-        end_t = next(t for t, x in after if x <= low_x + _EPS_DEG)
+        ta, xa = np.array(after).T
+        near = (xa <= low_x + _EPS_DEG) & ((_speeds(ta, xa) <= _STALL_DPS) | (xa <= low_x + 0.5))
+        end_t = float(ta[np.flatnonzero(near)[0]])
         if not complete:
             end_t = after[-1][0]
         event = self._make_event("rep", end_t, complete=complete)
@@ -226,11 +246,7 @@ class RepCounter:
         if not self._hist:
             return math.nan, math.nan
         t, x = np.array(self._hist).T
-        k = 3  # frames each side for the speed estimate
-        lo_i = np.clip(np.arange(len(t)) - k, 0, len(t) - 1)
-        hi_i = np.clip(np.arange(len(t)) + k, 0, len(t) - 1)
-        dt = np.maximum(t[hi_i] - t[lo_i], 1e-6)
-        speed = np.abs(x[hi_i] - x[lo_i]) / dt
+        speed = _speeds(t, x)
         near = x >= self._peak - self.cfg.lockout_band_deg
         still = near & (speed <= self.cfg.lockout_speed_dps)
         idx = np.flatnonzero(still if still.any() else near)
@@ -251,3 +267,12 @@ class RepCounter:
         """A long unjudged gap: decide what we have and start over at the bottom."""
         event = self.finish() if self.phase != "setup" else None
         return event
+
+
+def _speeds(t: np.ndarray, x: np.ndarray, k: int = 3) -> np.ndarray:
+    """|dx/dt| from a centred difference over +-k samples. (N,) in, (N,) deg/s out."""
+    idx = np.arange(len(t))
+    lo_i = np.clip(idx - k, 0, len(t) - 1)
+    hi_i = np.clip(idx + k, 0, len(t) - 1)
+    dt = np.maximum(t[hi_i] - t[lo_i], 1e-6)
+    return np.abs(x[hi_i] - x[lo_i]) / dt
