@@ -30,18 +30,32 @@ SAFETY_NOTE = (
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 REP_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("rep", "index"), ("start_s", "start_s"), ("lockout_start_s", "lockout_start_s"),
-    ("lockout_end_s", "lockout_end_s"), ("end_s", "end_s"), ("concentric_s", "concentric_s"),
-    ("pause_s", "pause_s"), ("eccentric_s", "eccentric_s"), ("rom_deg", "rom_deg"),
-    ("hip_extension_deg", "hip_extension_deg"), ("torso_angle_deg", "torso_angle_deg"),
-    ("knee_angle_deg", "knee_angle_deg"), ("shin_angle_deg", "shin_angle_deg"),
-    ("head_angle_deg", "head_angle_deg"), ("complete", "complete"), ("judged", "judged"),
+    ("rep", "index"),
+    ("start_s", "start_s"),
+    ("lockout_start_s", "lockout_start_s"),
+    ("lockout_end_s", "lockout_end_s"),
+    ("end_s", "end_s"),
+    ("concentric_s", "concentric_s"),
+    ("pause_s", "pause_s"),
+    ("eccentric_s", "eccentric_s"),
+    ("rom_deg", "rom_deg"),
+    ("hip_extension_deg", "hip_extension_deg"),
+    ("torso_angle_deg", "torso_angle_deg"),
+    ("knee_angle_deg", "knee_angle_deg"),
+    ("shin_angle_deg", "shin_angle_deg"),
+    ("head_angle_deg", "head_angle_deg"),
+    ("complete", "complete"),
+    ("judged", "judged"),
     ("confidence", "confidence"),
 )
 """reps.csv columns before the extras and the two fault columns: (header, report.json key)."""
 
 ANGLE_COLUMNS = (
-    "hip_extension_deg", "torso_angle_deg", "knee_angle_deg", "shin_angle_deg", "head_angle_deg"
+    "hip_extension_deg",
+    "torso_angle_deg",
+    "knee_angle_deg",
+    "shin_angle_deg",
+    "head_angle_deg",
 )
 TIMELINE_COLUMNS = ("t_s", "phase", "rep", *ANGLE_COLUMNS, "faults")
 _TEXT_COLUMNS = frozenset({"phase", "faults"})
@@ -63,7 +77,7 @@ class Band:
         return (self.lo is None or value >= self.lo) and (self.hi is None or value <= self.hi)
 
     def text(self) -> str:
-        """The band for a lifter: "80-100°", "≥ 170°", "≤ 20°"."""
+        """Describe the band for a lifter: "80-100°", "≥ 170°", "≤ 20°"."""
         if self.lo is not None and self.hi is not None:
             sep = " to " if self.lo < 0 else "-"
             return f"{self.lo:g}{sep}{self.hi:g}°"
@@ -89,16 +103,25 @@ MEASURES: tuple[tuple[str, str, str], ...] = (
 """Lockout angles shown per rep: (report key, label, hint)."""
 
 FAULT_TEXT: dict[str, tuple[str, str, str]] = {
-    "lumbar_hyperextension": ("Lower back arching at the top", "hip_extension_deg",
-                              "hips {v} at the top, past a straight line (aim {aim})"),
-    "incomplete_lockout": ("Hips not all the way up", "hip_extension_deg",
-                           "hips {v} at the top (aim {aim})"),
+    "lumbar_hyperextension": (
+        "Lower back arching at the top",
+        "hip_extension_deg",
+        "hips {v} at the top, past a straight line (aim {aim})",
+    ),
+    "incomplete_lockout": (
+        "Hips not all the way up",
+        "hip_extension_deg",
+        "hips {v} at the top (aim {aim})",
+    ),
     "feet_too_far": ("Feet too far forward", "knee_angle_deg", "knee {v} at the top (aim {aim})"),
     "feet_too_close": ("Feet too close", "knee_angle_deg", "knee {v} at the top (aim {aim})"),
     "head_back": ("Head thrown back", "head_angle_deg", "head {v} back at the top (aim {aim})"),
     "no_pause": ("No pause at the top", "pause_s", "held {v} (aim 1-3 s)"),
-    "fast_eccentric": ("Dropping the hips too fast", "eccentric_s",
-                       "way down took {v} (aim at least {limit})"),
+    "fast_eccentric": (
+        "Dropping the hips too fast",
+        "eccentric_s",
+        "way down took {v} (aim at least {limit})",
+    ),
     "heels_up": ("Heels coming off the floor", "", "heels rose {v} shin lengths"),
     "bench_slide": ("Sliding on the bench", "", "shoulders moved {v} torso lengths"),
 }
@@ -106,7 +129,7 @@ FAULT_TEXT: dict[str, tuple[str, str, str]] = {
 
 
 def num(value: Any) -> float | None:
-    """A finite float, or None for null, NaN, inf, booleans and non-numbers."""
+    """Return a finite float, or None for null, NaN, inf, booleans and non-numbers."""
     if isinstance(value, bool) or value is None:
         return None
     try:
@@ -139,11 +162,13 @@ def target_bands(config: Mapping[str, Any] | None) -> dict[str, Band]:
 
     Returns:
         Angle key (e.g. "knee_angle_deg") -> Band.
+
     """
     config = config if isinstance(config, Mapping) else {}
     report_cfg = config.get("report")
     found = config.get("targets") or (
-        report_cfg.get("targets") if isinstance(report_cfg, Mapping) else None)
+        report_cfg.get("targets") if isinstance(report_cfg, Mapping) else None
+    )
     bands = dict(DEFAULT_BANDS)
     for key, default in DEFAULT_BANDS.items():
         entry = found.get(key) if isinstance(found, Mapping) else None
@@ -187,14 +212,20 @@ def reps_csv(report: Mapping[str, Any]) -> str:
         report: The report.json dict.
 
     Returns:
-        CSV text (RFC 4180, "\\r\\n" line ends).
+        CSV text (RFC 4180, CRLF line ends).
+
     """
     reps = [r for r in report.get("reps") or [] if isinstance(r, Mapping)]
     known = {key for _, key in REP_COLUMNS} | {"faults"}
     extras: list[str] = []
     for rep in reps:
-        extras += [k for k, v in rep.items() if k not in known and k not in extras
-                   and (v is None or isinstance(v, (str, int, float, bool)))]
+        extras += [
+            k
+            for k, v in rep.items()
+            if k not in known
+            and k not in extras
+            and (v is None or isinstance(v, (str, int, float, bool)))
+        ]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([h for h, _ in REP_COLUMNS] + extras + ["fault_codes", "fault_cues"])
@@ -203,8 +234,10 @@ def reps_csv(report: Mapping[str, Any]) -> str:
         writer.writerow(
             [_cell(rep.get(key)) for _, key in REP_COLUMNS]
             + [_cell(rep.get(key)) for key in extras]
-            + [";".join(str(f.get("code", "")) for f in faults),
-               ";".join(str(f.get("cue", "")) for f in faults)]
+            + [
+                ";".join(str(f.get("code", "")) for f in faults),
+                ";".join(str(f.get("cue", "")) for f in faults),
+            ]
         )
     return out.getvalue()
 
@@ -217,11 +250,14 @@ def timeline_csv(timeline: Mapping[str, Any]) -> str:
 
     Returns:
         CSV text.
+
     """
     names = [c for c in TIMELINE_COLUMNS if c in timeline]
     names += [c for c in timeline if c not in names]
-    columns = [list(np.asarray(timeline[c]).tolist()) if c not in _TEXT_COLUMNS
-               else list(timeline[c]) for c in names]
+    columns = [
+        list(np.asarray(timeline[c]).tolist()) if c not in _TEXT_COLUMNS else list(timeline[c])
+        for c in names
+    ]
     lengths = {len(c) for c in columns}
     if len(lengths) > 1:
         raise ReportError(f"timeline columns differ in length: {sorted(lengths)}")
@@ -242,6 +278,7 @@ def parse_timeline_csv(text: str) -> dict[str, Any]:
     Returns:
         `phase` and `faults` as lists of str, `rep` as (N,) int64, every other column as (N,)
         float64 with NaN for empty cells (a column with non-numbers stays a list of str).
+
     """
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
@@ -266,23 +303,37 @@ def parse_timeline_csv(text: str) -> dict[str, Any]:
 
 
 def fault_title(code: str) -> str:
-    """A lifter's name for a fault code ("feet_too_far" -> "Feet too far forward")."""
+    """Name a fault code for a lifter ("feet_too_far" -> "Feet too far forward")."""
     entry = FAULT_TEXT.get(code)
     return entry[0] if entry else str(code).replace("_", " ").capitalize()
 
 
-def fault_sentence(fault: Mapping[str, Any], rep: Mapping[str, Any],
-                   bands: Mapping[str, Band]) -> str:
-    """One fault as plain text for a lifter, e.g.
-    "Feet too far forward: knee 112° at the top (aim 80-100°). Cue: Feet closer"."""
+def fault_sentence(
+    fault: Mapping[str, Any],
+    rep: Mapping[str, Any],
+    bands: Mapping[str, Band],
+    *,
+    with_cue: bool = True,
+) -> str:
+    """Describe one fault in plain words for a lifter.
+
+    Example: "Feet too far forward: knee 112° at the top (aim 80-100°). Cue: Feet closer".
+    The number shown is the rep's lockout measure named in `FAULT_TEXT`, else the fault's value.
+    Heuristic faults below 75 % confidence say "likely".
+    """
     code = str(fault.get("code", ""))
     _, key, template = FAULT_TEXT.get(code, ("", "", ""))
     value = num(rep.get(key)) if key else None
     if value is None:
         value = num(fault.get("value"))
     limit = num(fault.get("limit"))
-    unit = _sec if key.endswith("_s") else _deg if key.endswith("_deg") else (
-        lambda x: NOT_JUDGED if x is None else f"{x:.2f}")
+    unit = (
+        _sec
+        if key.endswith("_s")
+        else _deg
+        if key.endswith("_deg")
+        else (lambda x: NOT_JUDGED if x is None else f"{x:.2f}")
+    )
     text = fault_title(code)
     if template and value is not None:
         aim = bands[key].text() if key in bands else ""
@@ -294,7 +345,7 @@ def fault_sentence(fault: Mapping[str, Any], rep: Mapping[str, Any],
     if conf is not None and conf < 0.75:
         text += f" (likely, {conf:.0%} confidence)"
     cue = fault.get("cue")
-    return text + (f". Cue: {cue}" if cue else "")
+    return text + (f". Cue: {cue}" if cue and with_cue else "")
 
 
 def _thumb_uri(jpeg: bytes | None) -> str:
@@ -367,8 +418,10 @@ def _line_path(ax: _Axes, t: np.ndarray, y: np.ndarray) -> str:
 
 
 def _fault_spans(report: Mapping[str, Any], timeline: Mapping[str, Any]) -> list[tuple]:
-    """(t_start_s, t_end_s, label) of every fault: from the report's fault times, else from
-    runs of frames with a non-empty `faults` column in the timeline."""
+    """List (t_start_s, t_end_s, label) of every fault.
+
+    From the report's fault times, else from runs of frames with a non-empty `faults` column.
+    """
     spans = []
     for rep in report.get("reps") or []:
         for f in _fault_list(rep) if isinstance(rep, Mapping) else []:
@@ -396,20 +449,26 @@ def _axes_svg(ax: _Axes, unit_label: str) -> list[str]:
     step = _nice_step(ax.y1 - ax.y0, 6)
     for v in np.arange(math.ceil(ax.y0 / step) * step, ax.y1 + 1e-9, step):
         y = ax.y(v)
-        out.append(f'<line class="grid" x1="{ax.left}" x2="{ax.width - ax.right}" '
-                   f'y1="{y:.1f}" y2="{y:.1f}"/><text class="tick" x="{ax.left - 6}" '
-                   f'y="{y + 4:.1f}" text-anchor="end">{v:g}°</text>')
+        out.append(
+            f'<line class="grid" x1="{ax.left}" x2="{ax.width - ax.right}" '
+            f'y1="{y:.1f}" y2="{y:.1f}"/><text class="tick" x="{ax.left - 6}" '
+            f'y="{y + 4:.1f}" text-anchor="end">{v:g}°</text>'
+        )
     step = _nice_step(ax.t1 - ax.t0, 12)
     base = ax.height - ax.bottom
     for v in np.arange(math.ceil(ax.t0 / step) * step, ax.t1 + 1e-9, step):
-        out.append(f'<text class="tick" x="{ax.x(v):.1f}" y="{base + 16}" '
-                   f'text-anchor="middle">{v:g}</text>')
-    out.append(f'<text class="axis" x="{ax.width - ax.right}" y="{ax.height - 1}" '
-               f'text-anchor="end">time (s)</text><text class="axis" x="12" '
-               f'y="{(ax.top + base) / 2:.0f}" transform="rotate(-90 12 '
-               f'{(ax.top + base) / 2:.0f})" text-anchor="middle">{_esc(unit_label)}</text>'
-               f'<line class="frame" x1="{ax.left}" x2="{ax.width - ax.right}" '
-               f'y1="{base}" y2="{base}"/>')
+        out.append(
+            f'<text class="tick" x="{ax.x(v):.1f}" y="{base + 16}" '
+            f'text-anchor="middle">{v:g}</text>'
+        )
+    out.append(
+        f'<text class="axis" x="{ax.width - ax.right}" y="{ax.height - 1}" '
+        f'text-anchor="end">time (s)</text><text class="axis" x="12" '
+        f'y="{(ax.top + base) / 2:.0f}" transform="rotate(-90 12 '
+        f'{(ax.top + base) / 2:.0f})" text-anchor="middle">{_esc(unit_label)}</text>'
+        f'<line class="frame" x1="{ax.left}" x2="{ax.width - ax.right}" '
+        f'y1="{base}" y2="{base}"/>'
+    )
     return out
 
 
@@ -419,21 +478,41 @@ def _reps_svg(ax: _Axes, reps: Sequence[Mapping[str, Any]]) -> list[str]:
         t0, t1 = num(rep.get("start_s")), num(rep.get("end_s"))
         if t0 is None or t1 is None:
             continue
-        out.append(f'<rect class="rep" x="{ax.x(t0):.1f}" y="{ax.top}" '
-                   f'width="{max(ax.x(t1) - ax.x(t0), 1):.1f}" height="{base - ax.top}"/>'
-                   f'<text class="replabel" x="{ax.x((t0 + t1) / 2):.1f}" y="{ax.top + 14}" '
-                   f'text-anchor="middle">{_esc(rep.get("index", ""))}</text>')
+        out.append(
+            f'<rect class="span-rep" x="{ax.x(t0):.1f}" y="{ax.top}" '
+            f'width="{max(ax.x(t1) - ax.x(t0), 1):.1f}" height="{base - ax.top}"/>'
+        )
         l0, l1 = num(rep.get("lockout_start_s")), num(rep.get("lockout_end_s"))
         if l0 is not None:
             l1 = l0 if l1 is None else l1
-            out.append(f'<rect class="lock" x="{ax.x(l0):.1f}" y="{ax.top}" '
-                       f'width="{max(ax.x(l1) - ax.x(l0), 2):.1f}" height="{base - ax.top}">'
-                       f'<title>Rep {_esc(rep.get("index", ""))}: top (lockout)</title></rect>')
+            out.append(
+                f'<rect class="span-lock" x="{ax.x(l0):.1f}" y="{ax.top}" '
+                f'width="{max(ax.x(l1) - ax.x(l0), 2):.1f}" height="{base - ax.top}">'
+                f"<title>Rep {_esc(rep.get('index', ''))}: top (lockout)</title></rect>"
+            )
     return out
 
 
-def _plot_svg(spec: tuple, timeline: Mapping[str, Any], report: Mapping[str, Any],
-              band: Band | None, t_range: tuple[float, float]) -> str:
+def _rep_labels(ax: _Axes, reps: Sequence[Mapping[str, Any]]) -> list[str]:
+    out = []
+    for rep in reps:
+        t0, t1 = num(rep.get("start_s")), num(rep.get("end_s"))
+        if t0 is not None and t1 is not None:
+            out.append(
+                f'<text class="replabel" x="{ax.x((t0 + t1) / 2):.1f}" '
+                f'y="{ax.height - ax.bottom - 7}" '
+                f'text-anchor="middle">Rep {_esc(rep.get("index", ""))}</text>'
+            )
+    return out
+
+
+def _plot_svg(
+    spec: tuple,
+    timeline: Mapping[str, Any],
+    report: Mapping[str, Any],
+    band: Band | None,
+    t_range: tuple[float, float],
+) -> str:
     """One angle-over-time plot as an inline SVG element."""
     key, title, (lo, hi), target, height = spec
     t = np.asarray(timeline.get("t_s", []), np.float64)
@@ -445,30 +524,44 @@ def _plot_svg(spec: tuple, timeline: Mapping[str, Any], report: Mapping[str, Any
     reps = [r for r in report.get("reps") or [] if isinstance(r, Mapping)]
     body = _reps_svg(ax, reps)
     if band is not None:
-        b0, b1 = ax.y(band.hi if band.hi is not None else hi), ax.y(band.lo if band.lo is not None
-                                                                     else lo)
-        body.append(f'<rect class="band" x="{ax.left}" y="{b0:.1f}" '
-                    f'width="{ax.width - ax.left - ax.right}" height="{b1 - b0:.1f}">'
-                    f'<title>Target at the top: {_esc(band.text())}</title></rect>')
+        b0, b1 = (
+            ax.y(band.hi if band.hi is not None else hi),
+            ax.y(band.lo if band.lo is not None else lo),
+        )
+        body.append(
+            f'<rect class="band" x="{ax.left}" y="{b0:.1f}" '
+            f'width="{ax.width - ax.left - ax.right}" height="{b1 - b0:.1f}">'
+            f"<title>Target at the top: {_esc(band.text())}</title></rect>"
+        )
     body += _axes_svg(ax, "degrees")
-    body.append(f'<line class="target" x1="{ax.left}" x2="{ax.width - ax.right}" '
-                f'y1="{ax.y(target):.1f}" y2="{ax.y(target):.1f}"/>')
+    body.append(
+        f'<line class="target" x1="{ax.left}" x2="{ax.width - ax.right}" '
+        f'y1="{ax.y(target):.1f}" y2="{ax.y(target):.1f}"/>'
+    )
     if key == "hip_extension_deg":
         for f0, f1, label in _fault_spans(report, timeline):
-            body.append(f'<rect class="fault" x="{ax.x(f0):.1f}" y="{ax.top}" '
-                        f'width="{max(ax.x(f1) - ax.x(f0), 3):.1f}" height="7">'
-                        f'<title>{_esc(label)}</title></rect>')
+            body.append(
+                f'<rect class="fault" x="{ax.x(f0):.1f}" y="{ax.top}" '
+                f'width="{max(ax.x(f1) - ax.x(f0), 3):.1f}" height="7">'
+                f"<title>{_esc(label)}</title></rect>"
+            )
     body.append(f'<path class="line" d="{_line_path(ax, t, y)}"/>')
+    body += _rep_labels(ax, reps)
     if not finite.size:
-        body.append(f'<text class="empty" x="{ax.width / 2}" y="{height / 2}" '
-                    f'text-anchor="middle">{NOT_JUDGED}: no angle data</text>')
-    return (f'<figure class="plot"><figcaption>{_esc(title)} (°)</figcaption>'
-            f'<svg viewBox="0 0 {ax.width} {height}" role="img" aria-label="{_esc(title)} '
-            f'over time">{"".join(body)}</svg></figure>')
+        body.append(
+            f'<text class="empty" x="{ax.width / 2}" y="{height / 2}" '
+            f'text-anchor="middle">{NOT_JUDGED}: no angle data</text>'
+        )
+    return (
+        f'<figure class="plot"><figcaption>{_esc(title)} (°)</figcaption>'
+        f'<svg viewBox="0 0 {ax.width} {height}" role="img" aria-label="{_esc(title)} '
+        f'over time">{"".join(body)}</svg></figure>'
+    )
 
 
-def _plots_html(report: Mapping[str, Any], timeline: Mapping[str, Any],
-                bands: Mapping[str, Band]) -> str:
+def _plots_html(
+    report: Mapping[str, Any], timeline: Mapping[str, Any], bands: Mapping[str, Band]
+) -> str:
     times = [float(v) for v in np.asarray(timeline.get("t_s", []), np.float64) if math.isfinite(v)]
     for rep in report.get("reps") or []:
         if isinstance(rep, Mapping):
@@ -476,12 +569,15 @@ def _plots_html(report: Mapping[str, Any], timeline: Mapping[str, Any],
     if not times:
         return ""
     t_range = (min(times), max(max(times), min(times) + 1.0))
-    plots = "".join(_plot_svg(spec, timeline, report, bands.get(spec[0]), t_range)
-                    for spec in PLOTS)
-    legend = ('<p class="legend"><span class="sw rep"></span>rep (number above) '
-              '<span class="sw lock"></span>top of the rep <span class="sw band"></span>'
-              'target at the top <span class="sw fault"></span>fault '
-              '<span class="sw gap"></span>gap = not seen by the camera</p>')
+    plots = "".join(
+        _plot_svg(spec, timeline, report, bands.get(spec[0]), t_range) for spec in PLOTS
+    )
+    legend = (
+        '<p class="legend"><span class="sw sw-rep"></span>rep '
+        '<span class="sw sw-lock"></span>top of the rep (lockout) <span class="sw sw-band">'
+        '</span>target at the top <span class="sw sw-fault"></span>fault '
+        '<span class="sw sw-gap"></span>gap in the line = not seen by the camera</p>'
+    )
     return f'<section class="plots"><h2>Angles over the set</h2>{legend}{plots}</section>'
 
 
@@ -497,10 +593,17 @@ def _angle_row(key: str, label: str, hint: str, rep: Mapping[str, Any], band: Ba
     else:
         state = "out"
         verdict = "above " if band.hi is not None and value > band.hi else "below "
-    shown = NOT_JUDGED if value is None else f"{value:+.0f}°" if band.lo is None or band.lo < 0 \
+    shown = (
+        NOT_JUDGED
+        if value is None
+        else f"{value:+.0f}°"
+        if band.lo is None or band.lo < 0
         else f"{value:.0f}°"
-    return (f'<tr class="{state}"><th title="{_esc(hint)}">{label}</th><td class="v">{shown}'
-            f'</td><td class="aim">{verdict}aim {band.text()}</td></tr>')
+    )
+    return (
+        f'<tr class="{state}"><th title="{_esc(hint)}">{label}</th><td class="v">{shown}'
+        f'</td><td class="aim">{verdict}aim {band.text()}</td></tr>'
+    )
 
 
 def _badge(rep: Mapping[str, Any], faults: list) -> tuple[str, str]:
@@ -518,21 +621,38 @@ def _rep_html(rep: Mapping[str, Any], thumb: bytes | None, bands: Mapping[str, B
     index = _esc(rep.get("index", "?"))
     state, badge = _badge(rep, faults)
     uri = _thumb_uri(thumb)
-    img = (f'<img src="{uri}" alt="Rep {index} at the top">' if uri
-           else '<div class="noimg">no picture</div>')
-    tempo = " · ".join(f"{name} <b>{_sec(num(rep.get(key)))}</b>" for name, key in
-                       (("Up", "concentric_s"), ("Pause", "pause_s"), ("Down", "eccentric_s")))
+    img = (
+        f'<img src="{uri}" alt="Rep {index} at the top">'
+        if uri
+        else '<div class="noimg">no picture</div>'
+    )
+    tempo = " · ".join(
+        f"{name} <b>{_sec(num(rep.get(key)))}</b>"
+        for name, key in (("Up", "concentric_s"), ("Pause", "pause_s"), ("Down", "eccentric_s"))
+    )
     conf = num(rep.get("confidence"))
     rows = "".join(_angle_row(k, label, hint, rep, bands[k]) for k, label, hint in MEASURES)
-    items = "".join(f"<li>{_esc(fault_sentence(f, rep, bands))}</li>" for f in faults)
-    verdict = (f'<ul class="faults">{items}</ul>' if items else '<p class="good">Good rep: '
-               "nothing to fix.</p>" if state == "ok" else "")
-    return (f'<article class="rep {state}" id="rep-{index}"><figure>{img}</figure><div>'
-            f'<h3>Rep {index} <span class="badge {state}">{badge}</span></h3>'
-            f'<p class="tempo">{tempo} · Range <b>{_deg(num(rep.get("rom_deg")))}</b>'
-            + ("" if conf is None else f' <span class="conf">confidence {conf:.0%}</span>')
-            + f'</p>{verdict}<table class="angles"><caption>At the top</caption>{rows}</table>'
-            "</div></article>")
+    items = "".join(
+        f"<li>{_esc(fault_sentence(f, rep, bands, with_cue=False))}"
+        + (f'. <span class="cue">Cue: {_esc(f["cue"])}</span>' if f.get("cue") else "")
+        + "</li>"
+        for f in faults
+    )
+    verdict = (
+        f'<ul class="faults">{items}</ul>'
+        if items
+        else '<p class="good">Good rep: nothing to fix.</p>'
+        if state == "ok"
+        else ""
+    )
+    return (
+        f'<article class="rep {state}" id="rep-{index}"><figure>{img}</figure><div>'
+        f'<h3>Rep {index} <span class="badge {state}">{badge}</span></h3>'
+        f'<p class="tempo">{tempo} · Range of motion <b>{_deg(num(rep.get("rom_deg")))}</b>'
+        + ("" if conf is None else f' <span class="conf">confidence {conf:.0%}</span>')
+        + f'</p>{verdict}<table class="angles"><caption>At the top</caption>{rows}</table>'
+        "</div></article>"
+    )
 
 
 def _summary_html(report: Mapping[str, Any]) -> str:
@@ -540,19 +660,25 @@ def _summary_html(report: Mapping[str, Any]) -> str:
     reps = [r for r in report.get("reps") or [] if isinstance(r, Mapping)]
     count = report.get("rep_count", len(reps))
     clean = num(summary.get("clean_reps"))
-    tiles = (("Reps", _esc(count)),
-             ("Clean reps", NOT_JUDGED if clean is None else f"{clean:.0f} of {_esc(count)}"),
-             ("Set duration", _sec(num(summary.get("set_duration_s")))),
-             ("Time under tension", _sec(num(summary.get("time_under_tension_s")))))
+    tiles = (
+        ("Reps", _esc(count)),
+        ("Clean reps", NOT_JUDGED if clean is None else f"{clean:.0f} of {_esc(count)}"),
+        ("Set duration", _sec(num(summary.get("set_duration_s")))),
+        ("Time under tension", _sec(num(summary.get("time_under_tension_s")))),
+    )
     html = '<section class="summary">' + "".join(
-        f'<div class="tile"><span>{name}</span><b>{value}</b></div>' for name, value in tiles)
+        f'<div class="tile"><span>{name}</span><b>{value}</b></div>' for name, value in tiles
+    )
     code = summary.get("most_frequent_fault")
     if code:
         hits = sum(any(f.get("code") == code for f in _fault_list(r)) for r in reps)
         cue = summary.get("most_frequent_cue")
-        html += (f'<p class="top">Most frequent fault: <b>{_esc(fault_title(str(code)))}</b>'
-                 f" on {hits} of {len(reps)} reps."
-                 + (f' Cue: <span class="cue">{_esc(cue)}</span>' if cue else "") + "</p>")
+        html += (
+            f'<p class="top">Most frequent fault: <b>{_esc(fault_title(str(code)))}</b>'
+            f" on {hits} of {len(reps)} reps."
+            + (f' Cue: <span class="cue">{_esc(cue)}</span>' if cue else "")
+            + "</p>"
+        )
     elif reps and clean is not None and clean >= len(reps):
         html += '<p class="top good">Every rep was clean. Nice set.</p>'
     return html + "</section>"
@@ -564,7 +690,7 @@ def _warnings_html(report: Mapping[str, Any]) -> str:
     summary = report.get("summary") if isinstance(report.get("summary"), Mapping) else {}
     if summary.get("partial"):
         warnings.append("The set was stopped early; this report covers what was recorded.")
-    if not report.get("reps"):
+    if not report.get("reps") and not warnings:
         warnings.append("No hip-thrust reps were counted.")
     if not warnings:
         return ""
@@ -587,26 +713,38 @@ def _partials_html(report: Mapping[str, Any]) -> str:
         else:
             items.append(str(p))
     lis = "".join(f"<li>{_esc(i)}</li>" for i in items)
-    return (f'<section class="partials"><h2>Partial reps (not counted): {len(partials)}</h2>'
-            f"<ul>{lis}</ul></section>")
+    return (
+        f'<section class="partials"><h2>Partial reps (not counted): {len(partials)}</h2>'
+        f"<ul>{lis}</ul></section>"
+    )
 
 
 def _source_line(report: Mapping[str, Any]) -> str:
     src = report.get("source") if isinstance(report.get("source"), Mapping) else {}
     setup = report.get("setup") if isinstance(report.get("setup"), Mapping) else {}
-    size = (f"{src['width']}×{src['height']}" if num(src.get("width")) and num(src.get("height"))
-            else None)
+    size = (
+        f"{src['width']}×{src['height']}"
+        if num(src.get("width")) and num(src.get("height"))
+        else None
+    )
     fps = num(src.get("fps"))
-    parts = [size, None if fps is None else f"{fps:g} fps",
-             None if num(src.get("duration_s")) is None else _sec(num(src.get("duration_s"))),
-             f"{setup['side']} side to camera" if setup.get("side") else None,
-             f"{setup['view']} view" if setup.get("view") else None, setup.get("variant")]
+    parts = [
+        size,
+        None if fps is None else f"{fps:g} fps",
+        None if num(src.get("duration_s")) is None else _sec(num(src.get("duration_s"))),
+        f"{setup['side']} side to camera" if setup.get("side") else None,
+        f"{setup['view']} view" if setup.get("view") else None,
+        setup.get("variant"),
+    ]
     return " · ".join(_esc(p) for p in parts if p)
 
 
-def render_html(report: Mapping[str, Any], timeline: Mapping[str, Any] | None,
-                thumbnails: Mapping[Any, bytes] | None) -> str:
-    """The self-contained report page: inline CSS and SVG, thumbnails as data: URIs.
+def render_html(
+    report: Mapping[str, Any],
+    timeline: Mapping[str, Any] | None,
+    thumbnails: Mapping[Any, bytes] | None,
+) -> str:
+    """Render the self-contained report page: inline CSS and SVG, thumbnails as data: URIs.
 
     Args:
         report: The report.json dict (schema_version 1; missing optional keys are fine).
@@ -615,6 +753,7 @@ def render_html(report: Mapping[str, Any], timeline: Mapping[str, Any] | None,
 
     Returns:
         The HTML document. Every string from the report is escaped; nothing loads from the network.
+
     """
     if not isinstance(report, Mapping):
         raise ReportError(f"report must be a dict, got {type(report).__name__}")
@@ -632,9 +771,9 @@ def render_html(report: Mapping[str, Any], timeline: Mapping[str, Any] | None,
         f"<title>Hip thrust report: {name}</title><style>{CSS}</style></head><body><main>"
         f'<header><h1>Hip thrust report</h1><p class="src"><span class="name">{name}</span> '
         f"{_source_line(report)}</p></header>"
-        f"{_warnings_html(report)}{_summary_html(report)}"
-        f'<section class="reps"><h2>Rep by rep</h2>{rep_html}</section>'
-        f"{_partials_html(report)}{_plots_html(report, timeline, bands)}"
+        f"{_warnings_html(report)}{_summary_html(report)}{_plots_html(report, timeline, bands)}"
+        f'<section class="reps"><h2>Rep by rep</h2>{rep_html or "<p>No reps counted.</p>"}'
+        f"</section>{_partials_html(report)}"
         f'<footer class="note">{SAFETY_NOTE}</footer></main></body></html>\n'
     )
 
@@ -643,47 +782,82 @@ CSS = """
 :root{--ink:#1c2430;--mute:#5a6472;--bg:#f4f5f7;--card:#fff;--line:#dde1e6;--ok:#1a7f37;
 --okbg:#e6f4ea;--warn:#9a4a00;--warnbg:#fff4e0;--bad:#c62828;--accent:#2456a6}
 *{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--ink);font:16px/1.5 system-ui,-apple-system,
-"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+body{margin:0;background:var(--bg);color:var(--ink);
+font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 main{max-width:980px;margin:0 auto;padding:24px 16px 40px}
-h1{font-size:1.7rem;margin:0}h2{font-size:1.2rem;margin:28px 0 10px}h3{margin:0 0 6px;font-size:1.1rem}
-.src{color:var(--mute);margin:4px 0 0}.src .name{color:var(--ink);font-weight:600;word-break:break-all}
-.warn{background:var(--warnbg);border:2px solid #e8a33d;border-radius:10px;padding:4px 18px;margin:18px 0}
-.warn h2{margin:10px 0 4px;color:var(--warn)}.warn li{font-weight:600}
-.summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;margin-top:18px}
+h1{font-size:1.7rem;margin:0}
+h2{font-size:1.2rem;margin:28px 0 10px}
+h3{margin:0 0 6px;font-size:1.1rem}
+.src{color:var(--mute);margin:4px 0 0}
+.src .name{color:var(--ink);font-weight:600;word-break:break-all}
+.warn{background:var(--warnbg);border:2px solid #e8a33d;border-radius:10px;padding:4px 18px;
+margin:18px 0}
+.warn h2{margin:10px 0 4px;color:var(--warn)}
+.warn li{font-weight:600}
+.summary{display:grid;grid-template-columns:repeat(4,1fr);gap:10px;margin-top:18px}
 .tile{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 14px}
-.tile span{display:block;color:var(--mute);font-size:.85rem}.tile b{font-size:1.5rem}
+.tile span{display:block;color:var(--mute);font-size:.85rem}
+.tile b{font-size:1.5rem}
 .top{grid-column:1/-1;margin:4px 0 0;background:var(--card);border-left:5px solid #e8a33d;
-border-radius:6px;padding:10px 14px}.top.good{border-color:var(--ok)}
+border-radius:6px;padding:10px 14px}
+.top.good{border-color:var(--ok)}
 .cue{font-weight:700;color:var(--accent)}
 .rep{display:grid;grid-template-columns:260px 1fr;gap:16px;background:var(--card);
-border:1px solid var(--line);border-left:6px solid var(--ok);border-radius:10px;padding:14px;margin:0 0 12px}
-.rep.fix{border-left-color:#e8a33d}.rep.nj{border-left-color:#9aa3ad}
-.rep figure{margin:0}.rep img{width:100%;border-radius:6px;display:block}
-.noimg{aspect-ratio:16/9;background:var(--bg);border-radius:6px;display:grid;place-items:center;color:var(--mute)}
-.badge{font-size:.8rem;font-weight:600;border-radius:999px;padding:2px 10px;vertical-align:middle;margin-left:6px}
-.badge.ok{background:var(--okbg);color:var(--ok)}.badge.fix{background:var(--warnbg);color:var(--warn)}
+border:1px solid var(--line);border-left:6px solid var(--ok);border-radius:10px;padding:14px;
+margin:0 0 12px}
+.rep.fix{border-left-color:#e8a33d}
+.rep.nj{border-left-color:#9aa3ad}
+.rep figure{margin:0}
+.rep img{width:100%;border-radius:6px;display:block}
+.noimg{aspect-ratio:16/9;background:var(--bg);border-radius:6px;display:grid;place-items:center;
+color:var(--mute)}
+.badge{font-size:.8rem;font-weight:600;border-radius:999px;padding:2px 10px;
+vertical-align:middle;margin-left:6px}
+.badge.ok{background:var(--okbg);color:var(--ok)}
+.badge.fix{background:var(--warnbg);color:var(--warn)}
 .badge.nj{background:#eceff2;color:var(--mute)}
-.tempo{margin:0 0 8px}.conf{color:var(--mute);font-size:.85rem;margin-left:6px}
-.faults{margin:0 0 8px;padding-left:20px}.faults li{margin:2px 0}.good{color:var(--ok);margin:0 0 8px}
+.tempo{margin:0 0 8px}
+.conf{color:var(--mute);font-size:.85rem;margin-left:6px}
+.faults{margin:0 0 8px;padding-left:20px}
+.faults li{margin:2px 0}
+.good{color:var(--ok);margin:0 0 8px}
 .angles{border-collapse:collapse;font-size:.92rem;width:100%;max-width:420px}
 .angles caption{text-align:left;color:var(--mute);font-size:.85rem}
 .angles th{text-align:left;font-weight:600;padding:2px 10px 2px 0;cursor:help}
-.angles td{padding:2px 8px}.angles .v{font-weight:700;text-align:right;font-variant-numeric:tabular-nums}
-.angles .in .v{color:var(--ok)}.angles .out .v{color:var(--warn)}.angles .nj .v{color:var(--mute);font-weight:400}
-.angles .aim{color:var(--mute)}.angles .out .aim{color:var(--warn)}
-.partials{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:2px 16px}
-.plot{margin:0 0 10px;background:var(--card);border:1px solid var(--line);border-radius:10px;padding:8px}
-.plot figcaption{font-weight:600;margin:0 0 2px 8px}.plot svg{width:100%;height:auto;display:block}
-svg text{fill:var(--mute);font-size:12px}svg .axis{font-size:12px}svg .replabel{fill:var(--ink);font-weight:600}
-svg .grid{stroke:#eceff2}svg .frame{stroke:#9aa3ad}svg .line{fill:none;stroke:var(--accent);stroke-width:2}
-svg .rep,.sw.rep{fill:#e8eef8;background:#e8eef8}svg .lock,.sw.lock{fill:#c5d5ee;background:#c5d5ee}
-svg .band,.sw.band{fill:rgba(26,127,55,.13);background:rgba(26,127,55,.2)}
+.angles td{padding:2px 8px}
+.angles .v{font-weight:700;text-align:right;font-variant-numeric:tabular-nums}
+.angles .in .v{color:var(--ok)}
+.angles .out .v{color:var(--warn)}
+.angles .nj .v{color:var(--mute);font-weight:400}
+.angles .aim{color:var(--mute)}
+.angles .out .aim{color:var(--warn)}
+.partials{background:var(--card);border:1px solid var(--line);border-radius:10px;
+padding:2px 16px}
+.plot{margin:0 0 10px;background:var(--card);border:1px solid var(--line);border-radius:10px;
+padding:8px}
+.plot{overflow-x:auto}
+.plot figcaption{font-weight:600;margin:0 0 2px 8px}
+.plot svg{width:100%;min-width:600px;height:auto;display:block}
+svg text{fill:var(--mute);font-size:12px}
+svg .axis{font-size:12px}
+svg .replabel{fill:var(--ink);font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:3px}
+svg .grid{stroke:#eceff2}
+svg .frame{stroke:#9aa3ad}
+svg .line{fill:none;stroke:var(--accent);stroke-width:2}
+svg .span-rep,.sw-rep{fill:#e8eef8;background:#e8eef8}
+svg .span-lock,.sw-lock{fill:#c5d5ee;background:#c5d5ee}
+svg .band,.sw-band{fill:rgba(26,127,55,.13);background:rgba(26,127,55,.2)}
 svg .target{stroke:var(--ok);stroke-dasharray:6 4;stroke-width:1.5}
-svg .fault,.sw.fault{fill:var(--bad);background:var(--bad)}svg .empty{font-size:16px}
+svg .fault,.sw-fault{fill:var(--bad);background:var(--bad)}
+svg .empty{font-size:16px}
 .legend{color:var(--mute);font-size:.85rem;margin:0 0 8px}
-.sw{display:inline-block;width:14px;height:10px;border-radius:2px;margin:0 4px 0 12px;vertical-align:middle}
-.sw.gap{border-top:2px dashed var(--accent);height:0;border-radius:0}
-.note{margin-top:28px;color:var(--mute);font-size:.9rem;border-top:1px solid var(--line);padding-top:12px}
-@media (max-width:640px){.rep{grid-template-columns:1fr}h1{font-size:1.4rem}}
+.sw{display:inline-block;width:14px;height:10px;border-radius:2px;margin:0 4px 0 12px;
+vertical-align:middle}
+.sw-gap{border-top:2px dashed var(--accent);height:0;border-radius:0}
+.note{margin-top:28px;color:var(--mute);font-size:.9rem;border-top:1px solid var(--line);
+padding-top:12px}
+.rep{grid-template-columns:1fr}
+h1{font-size:1.4rem}
+.summary{grid-template-columns:1fr 1fr}
+}
 """.replace("\n", "")

@@ -29,7 +29,7 @@ from hipthrust_cam.report import (
     timeline_csv,
 )
 
-__all__ = ["ReportError", "write_atomic", "write_run_reports", "rerender", "thumbnail_name"]
+__all__ = ["ReportError", "rerender", "thumbnail_name", "write_atomic", "write_run_reports"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
 
     Returns:
         `path`.
+
     """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -88,8 +89,10 @@ def _write_thumbnails(run_dir: Path, thumbnails: Mapping[Any, bytes]) -> list[Pa
     for old in folder.glob("rep_*.jpg"):
         if _THUMB_RE.match(old.name) and old.name not in keep:
             old.unlink()
-    return [write_atomic(folder / thumbnail_name(int(k)), bytes(v))
-            for k, v in sorted(thumbnails.items(), key=lambda kv: int(kv[0]))]
+    return [
+        write_atomic(folder / thumbnail_name(int(k)), bytes(v))
+        for k, v in sorted(thumbnails.items(), key=lambda kv: int(kv[0]))
+    ]
 
 
 def write_run_reports(
@@ -109,6 +112,7 @@ def write_run_reports(
 
     Returns:
         The paths written: report.json, timeline.csv, reps.csv, report.html, thumbnails.
+
     """
     run_dir = Path(out_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -125,8 +129,12 @@ def write_run_reports(
     return written
 
 
-def _render(run_dir: Path, report: Mapping[str, Any], timeline: Mapping[str, Any],
-            thumbnails: Mapping[Any, bytes]) -> list[Path]:
+def _render(
+    run_dir: Path,
+    report: Mapping[str, Any],
+    timeline: Mapping[str, Any],
+    thumbnails: Mapping[Any, bytes],
+) -> list[Path]:
     return [
         write_atomic(run_dir / "reps.csv", reps_csv(report)),
         write_atomic(run_dir / "report.html", render_html(report, timeline, thumbnails)),
@@ -157,6 +165,7 @@ def rerender(run_dir: str | Path) -> list[Path]:
 
     Raises:
         ReportError: The folder or its report.json is missing or unreadable.
+
     """
     run_dir = Path(run_dir)
     report_path = run_dir / "report.json"
