@@ -1,0 +1,467 @@
+"""Synthetic hip-thrust sets: a parametric lifter on a bench, with exact ground truth.
+
+Inputs: a `SetSpec` (reps, tempo, lockout angles, foot placement, faults, camera). Outputs: a
+`SyntheticSet` with per-frame pixel joint tracks, a 33-landmark `KeypointSeries`, body contours,
+prop positions (bench, bar) and a JSON-able ground truth. Pure numpy, deterministic per seed.
+
+Model: a side view in metres (u along the floor toward the feet, Y up). The upper back rests
+on the bench edge, which is the pivot; the feet stay where they were set (solved from the
+wanted knee angle at lockout); each frame the torso angle is solved so that the shoulder-hip-
+knee angle follows a smooth (minimum-jerk) tempo profile, and the leg is a two-link chain from
+the hip to the fixed ankle. Pixels: x = centre + dir * px_per_m * u, y = floor - px_per_m * Y,
+dir = -1 when the left side faces the camera (the head is then on the image's right).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from hipthrust_cam.synth import landmarks, truth
+from hipthrust_cam.types import KeypointSeries
+
+BODY = {  # segment lengths as fractions of body height (adult proportions)
+    "torso": 0.30, "thigh": 0.245, "shin": 0.25, "neck": 0.10, "upper_arm": 0.186,
+    "forearm": 0.146, "ankle_height": 0.045,
+}  # fmt: skip
+BACK_CONTACT = (0.16, 0.09)
+"""Where the bench edge touches the back: metres from the shoulder along the torso, behind it."""
+HEAD_BOTTOM_DEG = -12.0
+"""Head angle at the bottom of every rep (chin tucked, eyes on the knees)."""
+ARCH_HIP_DEG = 195.0
+"""Hip extension at lockout when lumbar_arch = 1."""
+SETUP_DROP_DEG = 14.0
+"""How far below the bottom hip angle the lifter sits while getting into position."""
+_GRID = np.radians(np.arange(-60.0, 85.0, 0.5))
+
+
+@dataclass(frozen=True)
+class SetSpec:
+    """A parametric set of hip thrusts; every default gives a clean 3-rep set with setup.
+
+    Attributes:
+        reps: Counted reps.
+        concentric_s, pause_s, eccentric_s, rest_s: Tempo per rep, seconds (rest at the bottom).
+        bottom_hip_deg, lockout_hip_deg: Hip extension at the bottom and at lockout, degrees.
+        lockout_knee_deg: Knee angle at lockout that sets the feet (~70 close, ~112 far).
+        head_deg: Head angle at lockout, degrees (+ thrown back).
+        lumbar_arch: 0 neutral .. 1 clear hyperextension (hip ~195, ribs up, back arched).
+        heel_lift: Heel rise at lockout, shin lengths.
+        bench_slide: Shoulder drift per rep, torso lengths (toward the head).
+        setup_s: Getting into position before rep 1, seconds (no rep).
+        side: "left" or "right", the body side facing the camera.
+        width, height: Frame size, pixels. fps: Frame rate (float).
+        shake_px: Camera shake amplitude, pixels. seed: Seed of all randomness.
+        body_height_m: Lifter height. bench_height_m: Bench top height. zoom: Scale factor.
+        tail_s: Rest at the bottom after the last rep, seconds.
+        start_at_top: Start at lockout with an uncounted lowering (replaces setup).
+        trailing_partial: A last uncounted concentric to this fraction (0..1) of the range.
+        rep_lockout_hip_deg: Per-rep lockout hip overrides (e.g. one incomplete rep).
+        rep_pause_s: Per-rep pause overrides, seconds.
+
+    """
+
+    reps: int = 3
+    concentric_s: float = 1.0
+    pause_s: float = 1.5
+    eccentric_s: float = 1.5
+    rest_s: float = 0.8
+    bottom_hip_deg: float = 100.0
+    lockout_hip_deg: float = 178.0
+    lockout_knee_deg: float = 90.0
+    head_deg: float = -5.0
+    lumbar_arch: float = 0.0
+    heel_lift: float = 0.0
+    bench_slide: float = 0.0
+    setup_s: float = 2.0
+    side: str = "left"
+    width: int = 854
+    height: int = 480
+    fps: float = 30.0
+    shake_px: float = 0.0
+    seed: int = 0
+    body_height_m: float = 1.75
+    bench_height_m: float = 0.40
+    zoom: float = 1.0
+    tail_s: float = 1.0
+    start_at_top: bool = False
+    trailing_partial: float = 0.0
+    rep_lockout_hip_deg: tuple[float, ...] = ()
+    rep_pause_s: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.side not in ("left", "right"):
+            raise ValueError(f"side must be 'left' or 'right', got {self.side!r}")
+        if self.reps < 0 or self.fps <= 0 or min(self.width, self.height) < 16:
+            raise ValueError("reps must be >= 0, fps > 0 and the frame at least 16x16")
+        if min(self.concentric_s, self.eccentric_s) <= 0 or min(self.pause_s, self.rest_s) < 0:
+            raise ValueError("concentric/eccentric must be > 0, pause/rest >= 0 seconds")
+        if not 0.0 <= self.trailing_partial < 1.0:
+            raise ValueError("trailing_partial must be in [0, 1)")
+
+    def lockout_hip(self, rep: int) -> float:
+        """Hip extension actually reached at rep `rep`'s lockout (arch included), degrees."""
+        base = (
+            self.rep_lockout_hip_deg[rep]
+            if rep < len(self.rep_lockout_hip_deg)
+            else self.lockout_hip_deg
+        )
+        return base + float(np.clip(self.lumbar_arch, 0, 1)) * max(ARCH_HIP_DEG - base, 0.0)
+
+    def pause(self, rep: int) -> float:
+        """Pause at rep `rep`'s lockout, seconds."""
+        return self.rep_pause_s[rep] if rep < len(self.rep_pause_s) else self.pause_s
+
+
+@dataclass(frozen=True)
+class SyntheticSet:
+    """A simulated set.
+
+    Attributes:
+        t_s: (N,) frame times, seconds.
+        joints: name -> (N, 2) pixels: near-side head, ear, eye, nose, mouth, shoulder, elbow,
+            wrist, hip, knee, ankle, heel, toe, and the same with a "far_" prefix.
+        series: The 33-landmark `KeypointSeries` with analytic silhouette profiles.
+        truth: JSON-able ground truth (spec, thresholds, reps, faults).
+        contours: "back" and "front" -> (N, 16, 2) pixel torso edges, shoulder to hip.
+        props: "bar" -> (N, 2) bar centre, "pivot" -> (N, 2) back contact, "shake" -> (N, 2).
+        angles: name -> (N,) convention angles per frame, degrees.
+        px_per_m: Image scale at the lifter's near side.
+
+    """
+
+    t_s: np.ndarray
+    joints: dict[str, np.ndarray]
+    series: KeypointSeries
+    truth: dict
+    contours: dict[str, np.ndarray] = field(default_factory=dict)
+    props: dict[str, np.ndarray] = field(default_factory=dict)
+    angles: dict[str, np.ndarray] = field(default_factory=dict)
+    px_per_m: float = 1.0
+
+
+def min_jerk(x: np.ndarray) -> np.ndarray:
+    """Minimum-jerk ease 0 -> 1 over x in [0, 1] (clipped)."""
+    x = np.clip(x, 0.0, 1.0)
+    return x**3 * (10 - 15 * x + 6 * x**2)
+
+
+def _segments(
+    spec: SetSpec,
+) -> tuple[list[tuple[float, float, float, int, str]], list[dict[str, float]]]:
+    """Build the tempo table: (duration_s, p_from, p_to, rep, phase) rows and the reps' times."""
+    rows: list[tuple[float, float, float, int, str]] = []
+    if spec.start_at_top:
+        rows += [
+            (spec.pause(0), 1, 1, 0, "pre"),
+            (spec.eccentric_s, 1, 0, 0, "pre"),
+            (spec.rest_s, 0, 0, 0, "rest"),
+        ]
+    elif spec.setup_s > 0:
+        rows.append((spec.setup_s, 0, 0, 0, "setup"))
+    reps: list[dict[str, float]] = []
+    t = sum(r[0] for r in rows)
+    for k in range(spec.reps):
+        times = {"start_s": t, "lockout_start_s": t + spec.concentric_s}
+        times["lockout_end_s"] = times["lockout_start_s"] + spec.pause(k)
+        times["end_s"] = times["lockout_end_s"] + spec.eccentric_s
+        reps.append(times)
+        rest = spec.tail_s if k == spec.reps - 1 else spec.rest_s
+        rows += [(spec.concentric_s, 0, 1, k, "up"), (spec.pause(k), 1, 1, k, "hold"),
+                 (spec.eccentric_s, 1, 0, k, "down"), (rest, 0, 0, k, "rest")]  # fmt: skip
+        t = times["end_s"] + rest
+    if spec.reps == 0:
+        rows.append((spec.tail_s, 0, 0, 0, "rest"))
+    if spec.trailing_partial > 0:
+        k = max(spec.reps - 1, 0)
+        rows.append((spec.concentric_s * spec.trailing_partial, 0, spec.trailing_partial, k, "up"))
+    return [r for r in rows if r[0] > 0], reps
+
+
+def _profiles(spec: SetSpec, t_s: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-frame drivers: progress p, rep index, setup ease, slide progress. All (N,)."""
+    rows, _ = _segments(spec)
+    n = len(t_s)
+    p, rep, setup, slide = np.zeros(n), np.zeros(n, int), np.ones(n), np.zeros(n)
+    t0 = 0.0
+    for dur, a, b, k, phase in rows:
+        sel = (t_s >= t0 - 1e-9) & (t_s < t0 + dur - 1e-9)
+        x = (t_s[sel] - t0) / dur
+        p[sel] = a + (b - a) * min_jerk(x)
+        rep[sel] = k
+        if phase == "setup":
+            setup[sel] = min_jerk(x)
+        done = {"up": min_jerk(x), "hold": 1.0, "down": 1.0, "rest": 1.0}.get(phase, 0.0)
+        slide[sel] = k + done if phase != "pre" and phase != "setup" else 0.0
+        t0 += dur
+    tail = t_s >= t0 - 1e-9
+    if rows and tail.any():
+        p[tail] = rows[-1][2]
+        rep[tail] = rows[-1][3]
+        slide[tail] = rows[-1][3] + 1.0 if rows[-1][4] != "setup" else 0.0
+    return {"p": p, "rep": rep, "setup": setup, "slide": slide}
+
+
+def _dims(spec: SetSpec) -> dict[str, float]:
+    return {k: v * spec.body_height_m for k, v in BODY.items()}
+
+
+def _body(
+    theta: np.ndarray, pivot: np.ndarray, ankle: np.ndarray, d: dict[str, float]
+) -> dict[str, np.ndarray]:
+    """Shoulder, hip, knee (metres, (..., 2)) for torso angles `theta` (radians, + shoulder up)."""
+    a, r = BACK_CONTACT
+    axis = np.stack([-np.cos(theta), np.sin(theta)], -1)  # hip -> shoulder
+    post = np.stack([-np.sin(theta), -np.cos(theta)], -1)  # posterior normal
+    shoulder = pivot - r * post + a * axis
+    hip = shoulder - d["torso"] * axis
+    knee = two_link(hip, ankle, d["thigh"], d["shin"])
+    return {"shoulder": shoulder, "hip": hip, "knee": knee, "axis": axis, "post": post}
+
+
+def two_link(root: np.ndarray, tip: np.ndarray, l1: float, l2: float) -> np.ndarray:
+    """Find the middle joint of a two-link chain, bent counter-clockwise of root->tip.
+
+    Args:
+        root: (..., 2) first joint.
+        tip: (..., 2) end joint.
+        l1: Length of the root link.
+        l2: Length of the tip link.
+
+    Returns:
+        (..., 2) middle joint; the chain is straightened when the tip is out of reach.
+
+    """
+    v = tip - root
+    dist = np.clip(np.linalg.norm(v, axis=-1, keepdims=True), abs(l1 - l2) + 1e-6, l1 + l2 - 1e-6)
+    unit = v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+    along = (l1**2 - l2**2 + dist**2) / (2 * dist)
+    up = np.sqrt(np.maximum(l1**2 - along**2, 0.0))
+    perp = np.stack([-unit[..., 1], unit[..., 0]], -1)
+    return root + along * unit + up * perp
+
+
+def _hip_ext(b: dict[str, np.ndarray]) -> np.ndarray:
+    flip = np.array([1.0, -1.0])  # world (Y up) -> image-like (y down)
+    return truth.hip_extension_deg(b["shoulder"] * flip, b["hip"] * flip, b["knee"] * flip)
+
+
+def solve_theta(
+    target: np.ndarray, pivot: np.ndarray, ankle: np.ndarray, d: dict[str, float]
+) -> np.ndarray:
+    """Solve the torso angle (radians) giving hip extension `target` (degrees), per frame.
+
+    Args:
+        target: (N,) hip extension, degrees.
+        pivot: (N, 2) back contact on the bench, metres.
+        ankle: (N, 2) ankle, metres.
+        d: Segment lengths, metres.
+
+    Returns:
+        (N,) radians, by grid search then bisection (hip extension falls as theta grows).
+
+    """
+    grid = _hip_ext(_body(_GRID[None, :], pivot[:, None, :], ankle[:, None, :], d))
+    above = grid >= target[:, None]
+    idx = np.clip(np.argmin(above, axis=1) - 1, 0, len(_GRID) - 2)  # last grid point still above
+    lo, hi = _GRID[idx], _GRID[idx + 1]
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        ok = _hip_ext(_body(mid, pivot, ankle, d)) >= target
+        lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def place_feet(spec: SetSpec, d: dict[str, float]) -> float:
+    """Ankle position u (metres) that gives `lockout_knee_deg` at rep 1's lockout."""
+    pivot = np.array([0.0, spec.bench_height_m])
+    target = spec.lockout_hip(0)
+    kappa = np.radians(spec.lockout_knee_deg)
+    reach = np.sqrt(d["thigh"] ** 2 + d["shin"] ** 2 - 2 * d["thigh"] * d["shin"] * np.cos(kappa))
+    lo, hi = -0.9, 0.9  # torso angle bracket, radians
+    for _ in range(50):
+        theta = 0.5 * (lo + hi)
+        ankle_u = _ankle_u(theta, pivot, reach, d)
+        b = _body(np.array(theta), pivot, np.array([ankle_u, d["ankle_height"]]), d)
+        lo, hi = (theta, hi) if _hip_ext(b) >= target else (lo, theta)
+    return _ankle_u(0.5 * (lo + hi), pivot, reach, d)
+
+
+def _ankle_u(theta: float, pivot: np.ndarray, reach: float, d: dict[str, float]) -> float:
+    hip = _body(np.array(theta), pivot, np.array([1.0, d["ankle_height"]]), d)["hip"]
+    dy = hip[1] - d["ankle_height"]
+    return float(hip[0] + np.sqrt(max(reach**2 - dy**2, 1e-6)))
+
+
+def _drivers(spec: SetSpec, t_s: np.ndarray, d: dict[str, float]) -> dict[str, np.ndarray]:
+    """Per-frame hip target (deg), pivot, ankle (m), heel tilt (rad), head angle (deg)."""
+    prof = _profiles(spec, t_s)
+    p, setup = prof["p"], prof["setup"]
+    lock = np.array([spec.lockout_hip(k) for k in range(max(spec.reps, 1))])[prof["rep"]]
+    shuffle = 0.5 * np.sin(2 * np.pi * setup) ** 2  # two small hip lifts while settling
+    target = spec.bottom_hip_deg + p * (lock - spec.bottom_hip_deg)
+    target = target - SETUP_DROP_DEG * (1 - setup) * (1 - shuffle)
+    slide = spec.bench_slide * d["torso"] * prof["slide"]
+    pivot = np.stack([-slide, spec.bench_height_m - 0.08 * (1 - setup)], -1)
+    ankle_u = place_feet(spec, d) + 0.10 * (1 - setup) - slide  # the feet re-set with the body
+    foot_len = (
+        np.hypot(FOOT["toe"][0] - FOOT["heel"][0], FOOT["toe"][1] - FOOT["heel"][1])
+        * spec.body_height_m
+    )
+    tilt = np.arcsin(np.clip(spec.heel_lift * d["shin"] * p / foot_len, 0, 0.9))
+    head = HEAD_BOTTOM_DEG + p * (spec.head_deg - HEAD_BOTTOM_DEG)
+    return {
+        "target": target,
+        "pivot": pivot,
+        "ankle_u": ankle_u,
+        "tilt": tilt,
+        "head": head,
+        "p": p,
+    }
+
+
+FOOT = {"heel": (-0.035, -0.033), "toe": (0.09, -0.034)}
+"""Heel and toe relative to the ankle with the foot flat, body heights (u, Y)."""
+HEAD = {"head": (0.02, 0.045), "eye": (0.05, 0.02), "nose": (0.065, 0.0), "mouth": (0.05, -0.03)}
+"""Head points relative to the ear in body heights: (anterior, superior)."""
+
+
+def _rot(v: np.ndarray, ang: np.ndarray) -> np.ndarray:
+    c, s = np.cos(ang)[..., None], np.sin(ang)[..., None]
+    return np.concatenate([c * v[..., :1] - s * v[..., 1:], s * v[..., :1] + c * v[..., 1:]], -1)
+
+
+def _world_joints(
+    spec: SetSpec, dr: dict[str, np.ndarray], d: dict[str, float]
+) -> dict[str, np.ndarray]:
+    """All near-side joints in metres (N, 2), plus torso axes."""
+    n = len(dr["target"])
+    hgt = spec.body_height_m
+    ankle0 = np.stack([dr["ankle_u"], np.full(n, d["ankle_height"])], -1)
+    toe0 = ankle0 + np.array(FOOT["toe"]) * hgt
+    # Heel lift: the foot turns about the toe (clockwise in u-Y lifts the heel, which is at -u).
+    rel = {k: (np.array(FOOT[k]) - FOOT["toe"]) * hgt for k in ("heel",)}
+    heel = toe0 + _rot(np.broadcast_to(rel["heel"], (n, 2)), -dr["tilt"])
+    ankle = toe0 + _rot(np.broadcast_to(-np.array(FOOT["toe"]) * hgt, (n, 2)), -dr["tilt"])
+    theta = solve_theta(dr["target"], dr["pivot"], ankle, d)
+    b = _body(theta, dr["pivot"], ankle, d)
+    axis, post = b["axis"], b["post"]
+    phi = np.radians(dr["head"])[:, None]
+    sup = np.cos(phi) * axis + np.sin(phi) * post
+    ant = np.sin(phi) * axis - np.cos(phi) * post
+    ear = b["shoulder"] + d["neck"] * sup
+    out = {"shoulder": b["shoulder"], "hip": b["hip"], "knee": b["knee"], "ankle": ankle,
+           "heel": heel, "toe": toe0, "ear": ear, "axis": axis, "post": post}  # fmt: skip
+    for name, (a_off, s_off) in HEAD.items():
+        out[name] = ear + (a_off * ant + s_off * sup) * hgt
+    out["bar"] = b["hip"] - 0.13 * post - 0.03 * axis
+    out["wrist"] = out["bar"] + 0.03 * axis
+    out["elbow"] = two_link(b["shoulder"], out["wrist"], d["upper_arm"], d["forearm"])
+    out["pivot"] = dr["pivot"]
+    return out
+
+
+@dataclass(frozen=True)
+class Camera:
+    """Orthographic side view of the lifter's near side, with seeded shake.
+
+    Attributes:
+        px_per_m: Scale. cx: Image x of u = U_CENTRE. floor_px: Image y of the floor.
+        direction: -1 (feet on the image's left) or +1. shake: (N, 2) pixel offsets.
+
+    """
+
+    px_per_m: float
+    cx: float
+    floor_px: float
+    direction: float
+    shake: np.ndarray
+
+    def px(self, world: np.ndarray) -> np.ndarray:
+        """(N, ..., 2) metres -> pixels (float64), shake included."""
+        x = self.cx + self.direction * self.px_per_m * (world[..., 0] - U_CENTRE)
+        y = self.floor_px - self.px_per_m * world[..., 1]
+        sh = self.shake.reshape(self.shake.shape[:1] + (1,) * (world.ndim - 2) + (2,))
+        return np.stack([x, y], -1) + sh
+
+
+U_CENTRE = 0.25
+"""Floor position (metres from the bench edge toward the feet) drawn at the image centre."""
+CAMERA_HEIGHT_M = 0.35
+"""Height of the camera's optical axis above the floor (about hip height)."""
+
+
+def camera(spec: SetSpec, n: int) -> Camera:
+    """Build the camera for N frames: scale from the frame size, shake from the seed."""
+    ppm = spec.zoom * min(spec.width / 2.2, spec.height / 1.25)
+    rng = np.random.default_rng(spec.seed + 7919)
+    t = np.arange(n) / spec.fps
+    shake = np.zeros((n, 2))
+    if spec.shake_px > 0:
+        freq = rng.uniform(0.4, 2.5, (3, 2))
+        phase = rng.uniform(0, 2 * np.pi, (3, 2))
+        wave = np.sin(2 * np.pi * freq[None] * t[:, None, None] + phase[None]).sum(axis=1)
+        shake = spec.shake_px * wave / np.sqrt(1.5)
+    return Camera(
+        ppm, spec.width / 2, 0.87 * spec.height, -1.0 if spec.side == "left" else 1.0, shake
+    )
+
+
+NEAR = ("head", "ear", "eye", "nose", "mouth", "shoulder", "elbow", "wrist", "hip", "knee",
+        "ankle", "heel", "toe")  # fmt: skip
+
+
+def duration_s(spec: SetSpec) -> float:
+    """Length of the whole clip, seconds."""
+    return float(sum(r[0] for r in _segments(spec)[0]))
+
+
+def simulate(spec: SetSpec) -> SyntheticSet:
+    """Generate a set: joints, 33-landmark series, contours and ground truth.
+
+    Args:
+        spec: What to simulate.
+
+    Returns:
+        The `SyntheticSet`; `truth["reps"]` lists only counted reps, measured on the joints.
+
+    """
+    n = max(round(duration_s(spec) * spec.fps), 1)
+    t_s = np.arange(n) / spec.fps
+    d = _dims(spec)
+    dr = _drivers(spec, t_s, d)
+    world = _world_joints(spec, dr, d)
+    cam = camera(spec, n)
+    joints = {name: cam.px(world[name]) for name in NEAR}
+    joints.update(
+        landmarks.far_side(joints, cam.px(np.broadcast_to([U_CENTRE, CAMERA_HEIGHT_M], (n, 2))))
+    )
+    arch = float(np.clip(spec.lumbar_arch, 0, 1)) * dr["p"]
+    back, front = landmarks.torso_profiles(arch, d["torso"])
+    contours = landmarks.profile_points(joints["shoulder"], joints["hip"], back, front)
+    size = (spec.width, spec.height)
+    series = landmarks.to_series(t_s, joints, back, front, size, spec.fps, spec.side, cam.px_per_m)
+    angles = truth.angle_tracks(joints)
+    props = {"bar": cam.px(world["bar"]), "pivot": cam.px(world["pivot"]), "shake": cam.shake}
+    scales = {"shin_px": d["shin"] * cam.px_per_m, "torso_px": d["torso"] * cam.px_per_m,
+              "lumbar_arch": float(spec.lumbar_arch)}  # fmt: skip
+    steady = {
+        **joints,
+        "shoulder": joints["shoulder"] - cam.shake,
+    }  # drift is the body's, not the camera's
+    reps = [
+        truth.rep_truth(k, tm, t_s, steady, angles, scales)
+        for k, tm in enumerate(_segments(spec)[1])
+    ]
+    set_faults = [code for code, *_ in truth.FAULT_RULES if any(code in r["faults"] for r in reps)]
+    truth_dict = {
+        "synthetic": True,
+        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
+        "conventions": "angles in degrees per the project's angle conventions; px x right, y down",
+        "thresholds": truth.thresholds_json(),
+        "frames": n, "duration_s": round(n / spec.fps, 4), "px_per_m": round(cam.px_per_m, 4),
+        "segment_px": {k: round(v * cam.px_per_m, 3) for k, v in d.items()},
+        "rep_count": len(reps), "reps": reps, "faults": set_faults,
+    }  # fmt: skip
+    return SyntheticSet(t_s, joints, series, truth_dict, contours, props, angles, cam.px_per_m)
