@@ -9,8 +9,12 @@ Two backends share the `PoseBackend` protocol: `MediaPipePose` runs the bundled 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
@@ -27,6 +31,29 @@ MODEL_NAME = "pose_landmarker_full.task"
 
 class PoseError(Exception):
     """The pose model cannot be loaded or run; the message is one line for the user."""
+
+
+@contextlib.contextmanager
+def _native_stderr_quiet() -> Iterator[None]:
+    """Silences the C++ runtime's start-up chatter on fd 2 (it ignores Python's logging).
+
+    Only wraps model creation and the first inference; errors still surface as exceptions.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 def default_model_path() -> Path:
@@ -92,6 +119,7 @@ class MediaPipePose:
         }
         self._landmarker = None
         self._last_ms = -1
+        self._first = True
 
     def __enter__(self) -> MediaPipePose:
         if not self.model_path.is_file():
@@ -107,7 +135,8 @@ class MediaPipePose:
             **self._options,
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            with _native_stderr_quiet():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise PoseError(f"pose model {self.model_path} could not be loaded: {exc}") from exc
         return self
@@ -127,7 +156,12 @@ class MediaPipePose:
         self._last_ms = t_ms
         rgb = np.ascontiguousarray(frame.image[:, :, ::-1])
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        result = self._landmarker.detect_for_video(image, t_ms)
+        if self._first:
+            with _native_stderr_quiet():
+                result = self._landmarker.detect_for_video(image, t_ms)
+            self._first = False
+        else:
+            result = self._landmarker.detect_for_video(image, t_ms)
         return self._to_pose_frame(frame, result)
 
     @staticmethod

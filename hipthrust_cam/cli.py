@@ -1,0 +1,242 @@
+"""The command line: `hipthrust-cam analyze | live | report`.
+
+Inputs: argv. Outputs: run folders, a per-rep table on stdout, one-line errors on stderr and an
+exit status: 0 done, 1 internal error (`--debug` shows the traceback), 2 bad input, 130 Ctrl-C.
+Only this module (and the live loop it starts) builds adapters and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from hipthrust_cam import __version__
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv"}
+RUN_MARKERS = ("report.json", "keypoints.npz", "annotated.mp4")
+
+
+class Exit(IntEnum):
+    """Process exit statuses."""
+
+    OK = 0
+    INTERNAL = 1
+    BAD_INPUT = 2
+    INTERRUPTED = 130
+
+
+class UserError(Exception):
+    """Bad input from the user: a one-line message, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hipthrust-cam",
+        description="Side-view hip-thrust form checker: counts reps, measures each, cues faults.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("analyze", help="analyse recorded video(s) and write a run folder each")
+    a.add_argument("videos", nargs="*", type=Path, help="video files or folders of videos")
+    a.add_argument("--out", type=Path, help="run folder (one video) or parent folder (several)")
+    a.add_argument("--keypoints", type=Path, help="re-analyse a recorded keypoints.npz, no pose")
+    a.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    _common(a)
+
+    live = sub.add_parser("live", help="film a set from the webcam with on-screen coaching")
+    live.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
+    live.add_argument("--source", type=Path, help="feed a video file through the live loop")
+    live.add_argument("--out", type=Path, help="run folder for the set's outputs")
+    live.add_argument("--no-window", action="store_true", help="run without a display")
+    live.add_argument("--voice", action="store_true", help="speak the cues (offline TTS)")
+    _common(live)
+
+    r = sub.add_parser("report", help="re-render reps.csv and report.html of a run folder")
+    r.add_argument("run_dir", type=Path)
+    r.add_argument("--config", type=Path, help="re-analyse keypoints.npz with this config first")
+    return p
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, help="TOML file overriding thresholds and cue texts")
+    p.add_argument("--model", type=Path, help="pose model .task (default: models/ bundle)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing run folder")
+
+
+def _holds_run(folder: Path) -> bool:
+    return folder.is_dir() and any((folder / m).exists() for m in RUN_MARKERS)
+
+
+def choose_out_dir(video: Path, out: Path | None, force: bool) -> Path:
+    """The run folder: `--out`, or one named after the video beside the current folder.
+
+    An explicit folder that already holds a run needs `--force`; the default name moves to
+    `NAME-2`, `NAME-3`, ... so two runs are never mixed.
+    """
+    if out is not None:
+        if _holds_run(out) and not force:
+            raise UserError(f"{out} already holds a run: pass --force to overwrite it, "
+                            "or choose another --out")
+        return out
+    base = Path.cwd() / f"{video.stem}-hipthrust"
+    if force or not _holds_run(base):
+        return base
+    n = 2
+    while _holds_run(base.with_name(f"{base.name}-{n}")):
+        n += 1
+    return base.with_name(f"{base.name}-{n}")
+
+
+def _expand_videos(paths: list[Path]) -> list[Path]:
+    videos: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+            if not found:
+                raise UserError(f"{path}: folder holds no video files")
+            videos += found
+        else:
+            videos.append(path)
+    return videos
+
+
+def _load_config(path: Path | None, model: Path | None = None) -> Any:
+    from dataclasses import replace
+
+    from hipthrust_cam.config import load_config
+
+    config = load_config(path)
+    if model is not None:
+        config = replace(config, pose=replace(config.pose, model_path=str(model)))
+    return config
+
+
+def _progress(name: str, total: int, stream: Any = sys.stderr) -> Any:
+    if not stream.isatty():
+        return None
+    started = time.monotonic()
+
+    def update(index: int) -> None:
+        done = index + 1
+        if done % 5 and done != total:
+            return
+        rate = done / max(time.monotonic() - started, 1e-6)
+        frac = done / total if total else 0.0
+        bar = "#" * round(24 * frac)
+        tail = f"{done}/{total}" if total else f"{done}"
+        stream.write(f"\r{name} [{bar:<24}] {tail} frames {rate:5.1f} fps ")
+        stream.flush()
+
+    return update
+
+
+def _run_analyze(args: argparse.Namespace) -> int:
+    from hipthrust_cam import runs
+
+    config = _load_config(args.config, args.model)
+    if args.keypoints is not None:
+        out = choose_out_dir(args.keypoints.parent, args.out, args.force)
+        summary = runs.reanalyse_keypoints(args.keypoints, out, config)
+        _print_summary(summary)
+        return Exit.INTERRUPTED if summary.interrupted else Exit.OK
+    if not args.videos:
+        raise UserError("name a video to analyse (or --keypoints RUN/keypoints.npz)")
+    videos = _expand_videos(args.videos)
+    several = len(videos) > 1
+    status = Exit.OK
+    for video in videos:
+        out = choose_out_dir(video, args.out / video.stem if several and args.out else args.out,
+                             args.force)
+        try:
+            summary = runs.analyze_video(
+                video, out, config, video_out=not args.no_video,
+                progress=lambda total, v=video: _progress(v.name, total),
+            )
+        except UserError as exc:
+            if not several:
+                raise
+            print(f"hipthrust-cam: {exc}", file=sys.stderr)
+            status = Exit.BAD_INPUT
+            continue
+        _print_summary(summary)
+        if summary.interrupted:
+            return Exit.INTERRUPTED
+    return status
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from hipthrust_cam import runs
+
+    written = runs.rerender_run(args.run_dir, _load_config(args.config) if args.config else None)
+    for path in written:
+        print(path)
+    return Exit.OK
+
+
+def _run_live(args: argparse.Namespace) -> int:
+    from hipthrust_cam.live import run_live
+
+    return int(run_live(args, _load_config(args.config, args.model)))
+
+
+def _print_summary(summary: Any) -> None:
+    from hipthrust_cam.runs import rep_table
+
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    print(rep_table(summary.report))
+    state = " (interrupted: partial)" if summary.interrupted else ""
+    print(f"wrote {summary.out_dir}{state}: " + ", ".join(p.name for p in summary.files[:6]))
+
+
+COMMANDS = {"analyze": _run_analyze, "live": _run_live, "report": _run_report}
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from hipthrust_cam.config import ConfigError
+    from hipthrust_cam.keypoints_io import KeypointsFileError
+    from hipthrust_cam.pose import PoseError
+    from hipthrust_cam.report import ReportError
+    from hipthrust_cam.sources import SourceError
+    from hipthrust_cam.video_io import VideoWriteError
+
+    return (UserError, ConfigError, KeypointsFileError, PoseError, ReportError, SourceError,
+            VideoWriteError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) and Exit.BAD_INPUT
+    logging.basicConfig(level=logging.WARNING, format="hipthrust-cam: %(message)s")
+    try:
+        return int(COMMANDS[args.command](args))
+    except KeyboardInterrupt:
+        print("hipthrust-cam: stopped (Ctrl-C)", file=sys.stderr)
+        return Exit.INTERRUPTED
+    except _user_errors() as exc:
+        print(f"hipthrust-cam: {exc}", file=sys.stderr)
+        return Exit.BAD_INPUT
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"hipthrust-cam: {where}{exc.strerror or exc}", file=sys.stderr)
+        return Exit.BAD_INPUT
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"hipthrust-cam: internal error: {type(exc).__name__}: {exc} "
+              "(run with --debug for details and please report it)", file=sys.stderr)
+        return Exit.INTERNAL

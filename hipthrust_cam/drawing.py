@@ -1,0 +1,187 @@
+"""The overlay: skeleton, live angles, rep count, phase, one cue and setup messages.
+
+Inputs: a BGR frame and the analyzer's `FrameResult` for it. Output: a new BGR image with the
+overlay drawn. Drawing only reads the result; it never computes a metric. Sizes scale with the
+frame height, so the rep count and the cue read from 3 m on a laptop screen.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from hipthrust_cam.types import SIDE_JOINTS, SKELETON_EDGES
+
+FONT = cv2.FONT_HERSHEY_DUPLEX
+BGR = tuple[int, int, int]
+
+# Which skeleton joints each fault is about, to colour them when the fault is live.
+FAULT_JOINTS: dict[str, tuple[str, ...]] = {
+    "lumbar_hyperextension": ("shoulder", "hip"),
+    "incomplete_lockout": ("hip",),
+    "feet_too_far": ("knee", "ankle"),
+    "feet_too_close": ("knee", "ankle"),
+    "head_back": ("ear", "shoulder"),
+    "heels_up": ("heel", "toe"),
+    "bench_slide": ("shoulder",),
+}
+
+ANGLE_LABELS: tuple[tuple[str, str], ...] = (
+    ("hip_extension_deg", "Hip"),
+    ("knee_angle_deg", "Knee"),
+    ("shin_angle_deg", "Shin"),
+    ("torso_angle_deg", "Torso"),
+)
+ANGLE_AT_JOINT: dict[str, str] = {"hip_extension_deg": "hip", "knee_angle_deg": "knee"}
+
+
+@dataclass(frozen=True)
+class OverlayStyle:
+    """Colours (BGR) and proportions of the overlay."""
+
+    bone: BGR = (245, 245, 245)
+    joint: BGR = (255, 170, 40)
+    fault: BGR = (40, 90, 255)
+    panel: BGR = (25, 25, 25)
+    text: BGR = (255, 255, 255)
+    muted: BGR = (190, 190, 190)
+    cue_bg: BGR = (0, 140, 255)
+    good_bg: BGR = (70, 170, 40)
+    message_bg: BGR = (40, 40, 200)
+    panel_alpha: float = 0.62
+
+
+def _scale(image: np.ndarray) -> float:
+    return max(image.shape[0], 360) / 720.0
+
+
+def _text_box(
+    image: np.ndarray,
+    text: str,
+    org: tuple[int, int],
+    size: float,
+    color: BGR,
+    bg: BGR | None = None,
+    pad: int = 8,
+    thickness: int = 1,
+) -> tuple[int, int]:
+    """Draws `text` with its top-left at `org`; returns its (width, height) with padding."""
+    (tw, th), base = cv2.getTextSize(text, FONT, size, thickness)
+    x, y = org
+    w, h = tw + 2 * pad, th + base + 2 * pad
+    if bg is not None:
+        cv2.rectangle(image, (x, y), (x + w, y + h), bg, -1, cv2.LINE_AA)
+    cv2.putText(image, text, (x + pad, y + pad + th), FONT, size, color, thickness, cv2.LINE_AA)
+    return w, h
+
+
+def _blend_rect(image: np.ndarray, p0: tuple[int, int], p1: tuple[int, int], color: BGR,
+                alpha: float) -> None:
+    x0, y0 = max(p0[0], 0), max(p0[1], 0)
+    x1, y1 = min(p1[0], image.shape[1]), min(p1[1], image.shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return
+    roi = image[y0:y1, x0:x1]
+    roi[:] = (roi * (1 - alpha) + np.array(color, np.float32) * alpha).astype(np.uint8)
+
+
+def _joint_points(result: Any) -> dict[str, tuple[int, int]]:
+    if result.side is None or not result.pose.detected:
+        return {}
+    points = {}
+    for name, lm in SIDE_JOINTS[result.side].items():
+        x, y = result.pose.xy[lm]
+        if math.isfinite(x) and math.isfinite(y) and result.pose.visibility[lm] >= 0.3:
+            points[name] = (round(float(x)), round(float(y)))
+    return points
+
+
+def draw_skeleton(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
+    """Draws the locked side's skeleton, fault joints in the fault colour, angles at joints."""
+    s = _scale(image)
+    points = _joint_points(result)
+    bad = {j for code in result.active_faults for j in FAULT_JOINTS.get(code, ())}
+    width = max(2, round(4 * s))
+    for a, b in SKELETON_EDGES:
+        if a in points and b in points:
+            color = style.fault if a in bad and b in bad else style.bone
+            cv2.line(image, points[a], points[b], (0, 0, 0), width + 3, cv2.LINE_AA)
+            cv2.line(image, points[a], points[b], color, width, cv2.LINE_AA)
+    for name, p in points.items():
+        color = style.fault if name in bad else style.joint
+        cv2.circle(image, p, max(3, round(7 * s)), (0, 0, 0), -1, cv2.LINE_AA)
+        cv2.circle(image, p, max(2, round(5 * s)), color, -1, cv2.LINE_AA)
+    for key, joint in ANGLE_AT_JOINT.items():
+        value = result.angles.get(key, math.nan)
+        if joint in points and math.isfinite(value):
+            x, y = points[joint]
+            _text_box(image, f"{value:.0f}", (x + round(10 * s), y - round(44 * s)), 0.7 * s,
+                      style.text, style.panel, pad=round(5 * s))
+
+
+def draw_panel(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
+    """Top-left panel: rep count, phase and the live angles (dash = not judged)."""
+    s = _scale(image)
+    x0, y0 = round(12 * s), round(12 * s)
+    _blend_rect(image, (x0, y0), (x0 + round(250 * s), y0 + round(232 * s)), style.panel,
+                style.panel_alpha)
+    cv2.putText(image, "REPS", (x0 + round(14 * s), y0 + round(34 * s)), FONT, 0.7 * s,
+                style.muted, 1, cv2.LINE_AA)
+    cv2.putText(image, str(result.rep_count), (x0 + round(14 * s), y0 + round(98 * s)), FONT,
+                2.4 * s, style.text, max(2, round(3 * s)), cv2.LINE_AA)
+    cv2.putText(image, result.phase.upper(), (x0 + round(110 * s), y0 + round(34 * s)), FONT,
+                0.6 * s, style.joint, 1, cv2.LINE_AA)
+    y = y0 + round(134 * s)
+    for key, label in ANGLE_LABELS:
+        value = result.angles.get(key, math.nan)
+        shown = f"{value:+.0f}" if key in ("shin_angle_deg", "torso_angle_deg") else f"{value:.0f}"
+        text = f"{label:<6}{shown if math.isfinite(value) else '--'} deg"
+        cv2.putText(image, text, (x0 + round(14 * s), y), FONT, 0.62 * s, style.text, 1,
+                    cv2.LINE_AA)
+        y += round(26 * s)
+
+
+def draw_banner(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
+    """Bottom-centre banner: the cue (or the good-rep sign), big; setup messages on top."""
+    s = _scale(image)
+    h, w = image.shape[:2]
+    banner = None
+    if result.cue is not None:
+        banner = (result.cue[1], style.cue_bg)
+    elif result.good_rep:
+        banner = ("Good rep", style.good_bg)
+    if banner is not None:
+        size, thick = 1.6 * s, max(2, round(3 * s))
+        (tw, th), base = cv2.getTextSize(banner[0], FONT, size, thick)
+        pad = round(18 * s)
+        x = max((w - tw) // 2 - pad, 0)
+        y = h - th - base - 2 * pad - round(24 * s)
+        _text_box(image, banner[0], (x, y), size, style.text, banner[1], pad=pad, thickness=thick)
+    y = round(12 * s)
+    for message in result.messages[:3]:
+        (tw, _), _ = cv2.getTextSize(message, FONT, 0.8 * s, 1)
+        x = max(w - tw - round(40 * s), round(280 * s))
+        _, bh = _text_box(image, message, (x, y), 0.8 * s, style.text, style.message_bg,
+                          pad=round(10 * s))
+        y += bh + round(6 * s)
+
+
+def draw_status(image: np.ndarray, text: str, style: OverlayStyle) -> None:
+    """Small status line at the bottom-left (e.g. processing rate, "PAUSED")."""
+    s = _scale(image)
+    _text_box(image, text, (round(12 * s), image.shape[0] - round(40 * s)), 0.55 * s, style.text,
+              style.panel, pad=round(6 * s))
+
+
+def draw(image: np.ndarray, result: Any, style: OverlayStyle | None = None) -> np.ndarray:
+    """Returns a copy of `image` with the whole overlay for `result` drawn on it."""
+    style = style or OverlayStyle()
+    out = image.copy()
+    draw_skeleton(out, result, style)
+    draw_panel(out, result, style)
+    draw_banner(out, result, style)
+    return out

@@ -1,0 +1,141 @@
+"""One run of the whole loop: frames -> pose -> analyzer -> overlay/video -> outputs.
+
+Inputs: a frame source, a pose backend, an `Analyzer`, and where to write. Outputs: the run
+folder (`keypoints.npz`, `annotated.mp4`, `report.json`, `reps.csv`, `timeline.csv`,
+`report.html`, `thumbnails/`). The analyzer may hold results back for a few frames (the offline
+smoother's lag); frames wait in a short queue until their result is final, so memory stays
+bounded however long the video. Ctrl-C stops reading, and everything measured so far is written
+and marked partial.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from hipthrust_cam.drawing import OverlayStyle, draw
+from hipthrust_cam.keypoints_io import save_keypoints
+from hipthrust_cam.report_io import write_run_reports
+from hipthrust_cam.types import Frame, KeypointSeries, PoseFrame
+
+log = logging.getLogger(__name__)
+
+THUMB_WIDTH = 360
+
+
+@dataclass
+class RunRecorder:
+    """Pairs frames with their final analyzer results and keeps what the outputs need.
+
+    Args:
+        writer: Where annotated frames go (an `H264Writer`), or None for no video.
+        style: Overlay style.
+        on_result: Called with (frame, result, annotated image or None) for each final frame.
+    """
+
+    writer: Any = None
+    style: OverlayStyle = field(default_factory=OverlayStyle)
+    on_result: Callable[[Frame, Any, np.ndarray | None], None] | None = None
+    poses: list[PoseFrame] = field(default_factory=list)
+    thumbnails: dict[int, bytes] = field(default_factory=dict)
+    _pending: deque[Frame] = field(default_factory=deque)
+    _best: tuple[float, np.ndarray] | None = None
+
+    def add(self, frame: Frame, pose: PoseFrame) -> None:
+        """Remembers a frame and its pose until the analyzer's result for it is final."""
+        self._pending.append(frame)
+        self.poses.append(pose)
+
+    def emit(self, results: Iterable[Any]) -> None:
+        """Draws, writes and keeps thumbnails for each final result, in frame order."""
+        for result in results:
+            frame = self._pending.popleft()
+            needs_image = self.writer is not None or self.on_result is not None
+            image = draw(frame.image, result, self.style) if needs_image else None
+            if self.writer is not None and image is not None:
+                self.writer.write(image)
+            self._keep_thumbnail(frame, result, image)
+            if self.on_result is not None:
+                self.on_result(frame, result, image)
+
+    def _keep_thumbnail(self, frame: Frame, result: Any, image: np.ndarray | None) -> None:
+        hip = result.angles.get("hip_extension_deg", math.nan)
+        if result.phase == "lockout" and math.isfinite(hip):
+            if self._best is None or hip > self._best[0]:
+                shown = image if image is not None else draw(frame.image, result, self.style)
+                self._best = (hip, shown)
+        done = result.rep_completed
+        if done is not None:
+            if self._best is not None:
+                self.thumbnails[int(done.index)] = _jpeg(self._best[1])
+            self._best = None
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    h, w = image.shape[:2]
+    small = cv2.resize(image, (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w))),
+                       interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return buf.tobytes() if ok else b""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did, for the CLI to print."""
+
+    out_dir: Path
+    frames: int
+    report: dict
+    interrupted: bool
+    files: tuple[Path, ...]
+
+
+def run_frames(
+    frames: Iterable[Frame],
+    pose: Any,
+    analyzer: Any,
+    recorder: RunRecorder,
+    on_frame: Callable[[int], None] | None = None,
+) -> bool:
+    """Runs frames through pose and analyzer into the recorder.
+
+    Returns:
+        True when Ctrl-C stopped the run early; what was read so far is still flushed.
+    """
+    interrupted = False
+    try:
+        for frame in frames:
+            pose_frame = pose.detect(frame)
+            recorder.add(frame, pose_frame)
+            recorder.emit(analyzer.push(pose_frame))
+            if on_frame is not None:
+                on_frame(frame.index)
+    except KeyboardInterrupt:
+        interrupted = True
+        log.warning("interrupted: writing what was measured so far")
+    recorder.emit(analyzer.finish())
+    return interrupted
+
+
+def write_outputs(
+    out_dir: Path,
+    analyzer: Any,
+    recorder: RunRecorder,
+    series: KeypointSeries,
+    source_meta: dict,
+    interrupted: bool,
+) -> RunSummary:
+    """Writes keypoints and the reports of a finished (or interrupted) run."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = [save_keypoints(series, out_dir / "keypoints.npz")]
+    report = analyzer.report(source_meta, partial=interrupted)
+    files += list(write_run_reports(out_dir, report, analyzer.timeline(), recorder.thumbnails))
+    return RunSummary(out_dir, len(series), report, interrupted, tuple(files))

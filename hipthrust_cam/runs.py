@@ -1,0 +1,164 @@
+"""Whole runs for the CLI: analyse a video, re-analyse keypoints, re-render a run folder.
+
+Inputs: paths and a `Config`. Outputs: a run folder and a `RunSummary`. This is where the
+adapters (video source, MediaPipe, H.264 writer) are built and handed to the pipeline.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from hipthrust_cam.analyzer import Analyzer
+from hipthrust_cam.keypoints_io import load_keypoints
+from hipthrust_cam.pipeline import RunRecorder, RunSummary, run_frames, write_outputs
+from hipthrust_cam.types import KeypointSeries
+
+
+def pose_backend(config: Any) -> Any:
+    """The MediaPipe backend configured from `config.pose`."""
+    from hipthrust_cam.pose import MediaPipePose
+
+    p = config.pose
+    return MediaPipePose(
+        p.model_path or None,
+        num_poses=p.num_poses,
+        min_detection_confidence=p.min_detection_confidence,
+        min_presence_confidence=p.min_presence_confidence,
+        min_tracking_confidence=p.min_tracking_confidence,
+        segmentation=p.segmentation,
+    )
+
+
+def source_meta(info: Any, frames: int, duration_s: float) -> dict:
+    """The report's `source` block."""
+    return {
+        "path": str(info.name),
+        "name": Path(str(info.name)).name,
+        "fps": round(float(info.fps), 3),
+        "frames": int(frames),
+        "width": int(info.width),
+        "height": int(info.height),
+        "duration_s": round(float(duration_s), 3),
+    }
+
+
+def analyze_video(
+    video: Path,
+    out_dir: Path,
+    config: Any,
+    *,
+    video_out: bool = True,
+    progress: Callable[[int], Callable[[int], None] | None] | None = None,
+) -> RunSummary:
+    """Runs pose + analysis over a video file and writes the run folder.
+
+    Args:
+        video: The recorded set.
+        out_dir: The run folder (created).
+        config: The effective `Config`.
+        video_out: Whether to write `annotated.mp4`.
+        progress: Given the frame count, returns a per-frame callback (or None).
+    """
+    from hipthrust_cam.sources import VideoFileSource
+    from hipthrust_cam.video_io import H264Writer
+
+    with ExitStack() as stack:
+        source = stack.enter_context(VideoFileSource(video, config.video.max_long_side))
+        info = source.info
+        pose = stack.enter_context(pose_backend(config))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        writer = None
+        if video_out:
+            writer = stack.enter_context(
+                H264Writer(out_dir / "annotated.mp4", (info.width, info.height), info.fps,
+                           crf=config.video.crf)
+            )
+        analyzer = Analyzer(config, (info.width, info.height), offline=True)
+        recorder = RunRecorder(writer=writer)
+        on_frame = progress(info.frame_count) if progress else None
+        interrupted = run_frames(source, pose, analyzer, recorder, on_frame)
+    series = KeypointSeries.from_frames(recorder.poses, (info.width, info.height), info.fps,
+                                        str(video))
+    duration = float(series.t_s[-1] + 1.0 / info.fps) if len(series) else 0.0
+    meta = source_meta(info, len(series), duration)
+    return write_outputs(out_dir, analyzer, recorder, series, meta, interrupted)
+
+
+def reanalyse_keypoints(path: Path, out_dir: Path, config: Any) -> RunSummary:
+    """Re-runs the analysis on a recorded `keypoints.npz` (no pose model, no video)."""
+    from hipthrust_cam.pose import ReplayPose
+    from hipthrust_cam.types import Frame
+
+    series = load_keypoints(path)
+    analyzer = Analyzer(config, series.image_size, offline=True)
+    recorder = RunRecorder()
+    blank = _blank(series.image_size)
+    frames = (Frame(i, float(t), blank) for i, t in enumerate(series.t_s))
+    with ReplayPose(series) as pose:
+        interrupted = run_frames(frames, pose, analyzer, recorder)
+    duration = float(series.t_s[-1] + 1.0 / max(series.fps, 1e-6)) if len(series) else 0.0
+    info = _Info(series.source or str(path), *series.image_size, series.fps)
+    meta = source_meta(info, len(series), duration)
+    meta["keypoints"] = str(path)
+    return write_outputs(out_dir, analyzer, recorder, series, meta, interrupted)
+
+
+class _Info:
+    def __init__(self, name: str, width: int, height: int, fps: float) -> None:
+        self.name, self.width, self.height, self.fps = name, width, height, fps
+
+
+def _blank(size: tuple[int, int]) -> Any:
+    """A black frame of `size` standing in for pixels a replay does not have."""
+    import numpy as np
+
+    return np.zeros((max(size[1], 1), max(size[0], 1), 3), np.uint8)
+
+
+def rerender_run(run_dir: Path, config: Any | None = None) -> list[Path]:
+    """Re-renders a run's CSV and HTML; with a config, re-analyses its keypoints first."""
+    from hipthrust_cam.report import ReportError
+    from hipthrust_cam.report_io import rerender
+
+    if config is None:
+        return rerender(run_dir)
+    keypoints = run_dir / "keypoints.npz"
+    if not keypoints.is_file():
+        raise ReportError(f"{run_dir}: no keypoints.npz to re-analyse")
+    summary = reanalyse_keypoints(keypoints, run_dir, config)
+    return list(summary.files)
+
+
+def _fmt(value: Any, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def rep_table(report: dict) -> str:
+    """A plain-text per-rep table with the set's warnings, for the terminal."""
+    lines = []
+    setup = report.get("setup", {})
+    for warning in setup.get("warnings", []):
+        lines.append(f"! {warning}")
+    reps = report.get("reps", [])
+    header = f"{'rep':>3} {'up s':>5} {'pause':>5} {'down':>5} {'ROM':>4} {'hip':>4} " \
+             f"{'knee':>4} {'shin':>4}  cues"
+    lines.append(header)
+    for rep in reps:
+        cues = ", ".join(f["cue"] for f in rep.get("faults", [])) or "good"
+        if not rep.get("judged", True):
+            cues = "not judged"
+        lines.append(
+            f"{rep['index']:>3} {_fmt(rep.get('concentric_s'), 1):>5} "
+            f"{_fmt(rep.get('pause_s'), 1):>5} {_fmt(rep.get('eccentric_s'), 1):>5} "
+            f"{_fmt(rep.get('rom_deg')):>4} {_fmt(rep.get('hip_extension_deg')):>4} "
+            f"{_fmt(rep.get('knee_angle_deg')):>4} {_fmt(rep.get('shin_angle_deg')):>4}  {cues}"
+        )
+    summary = report.get("summary", {})
+    lines.append(f"{report.get('rep_count', 0)} reps, {summary.get('clean_reps', 0)} clean")
+    return "\n".join(lines)
