@@ -151,11 +151,45 @@ def _esc(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
+BAND_LIMITS: dict[str, tuple[str, str]] = {
+    "hip_extension_deg": (
+        "faults.incomplete_lockout.hip_min_deg",
+        "faults.lumbar_hyperextension.hip_max_deg",
+    ),
+    "torso_angle_deg": ("faults.lumbar_hyperextension.torso_min_deg", ""),
+    "knee_angle_deg": ("", ""),
+    "shin_angle_deg": ("faults.feet_too_close.shin_min_deg", "faults.feet_too_far.shin_max_deg"),
+    "head_angle_deg": ("", "faults.head_back.head_max_deg"),
+}
+"""Dotted config keys whose fault limits bound each target band ("" = keep FORM.md's end).
+The knee band stays 80-100 deg: its fault limits (78/105) are deliberately looser."""
+
+
+def _lookup(config: Mapping[str, Any], dotted: str) -> float | None:
+    node: Any = config
+    for part in dotted.split(".") if dotted else ():
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return num(node) if dotted else None
+
+
+def _explicit_band(targets: Any, key: str) -> Band | None:
+    entry = targets.get(key) if isinstance(targets, Mapping) else None
+    if isinstance(entry, Mapping):
+        entry = (entry.get("min"), entry.get("max"))
+    if isinstance(entry, Sequence) and not isinstance(entry, str) and len(entry) == 2:
+        lo, hi = num(entry[0]), num(entry[1])
+        return Band(lo, hi) if lo is not None or hi is not None else None
+    if entry is not None:
+        logger.warning("Ignoring target band %s=%r: expected [lo, hi]", key, entry)
+    return None
+
+
 def target_bands(config: Mapping[str, Any] | None) -> dict[str, Band]:
     """Lockout target bands from the run's config, FORM.md defaults for anything missing.
 
-    Looks for a `targets` table at the top of the config or under `report`, each entry either
-    `[lo, hi]` or `{"min": lo, "max": hi}` (degrees; null = open side).
+    An explicit `targets` table (top level or under `report`), entries `[lo, hi]` or
+    `{"min": lo, "max": hi}` in degrees, wins; else the fault limits in `BAND_LIMITS`; else
+    `DEFAULT_BANDS`.
 
     Args:
         config: report.json's "config" dict, or None.
@@ -166,21 +200,15 @@ def target_bands(config: Mapping[str, Any] | None) -> dict[str, Band]:
     """
     config = config if isinstance(config, Mapping) else {}
     report_cfg = config.get("report")
-    found = config.get("targets") or (
+    targets = config.get("targets") or (
         report_cfg.get("targets") if isinstance(report_cfg, Mapping) else None
     )
-    bands = dict(DEFAULT_BANDS)
+    bands = {}
     for key, default in DEFAULT_BANDS.items():
-        entry = found.get(key) if isinstance(found, Mapping) else None
-        if isinstance(entry, Mapping):
-            entry = (entry.get("min"), entry.get("max"))
-        if isinstance(entry, Sequence) and not isinstance(entry, str) and len(entry) == 2:
-            lo, hi = num(entry[0]), num(entry[1])
-            if lo is not None or hi is not None:
-                bands[key] = Band(lo, hi)
-        elif entry is not None:
-            logger.warning("Ignoring target band %s=%r: expected [lo, hi]", key, entry)
-            bands[key] = default
+        lo, hi = (_lookup(config, path) for path in BAND_LIMITS[key])
+        bands[key] = _explicit_band(targets, key) or Band(
+            default.lo if lo is None else lo, default.hi if hi is None else hi
+        )
     return bands
 
 

@@ -343,6 +343,15 @@ def test_target_bands_come_from_config_when_present() -> None:
     bands = target_bands({"targets": {"knee_angle_deg": [85, 95]}})
     assert bands["knee_angle_deg"].contains(94) and not bands["knee_angle_deg"].contains(97)
     assert bands["hip_extension_deg"].contains(175)  # FORM.md default kept
+    bands = target_bands(
+        {
+            "faults": {
+                "incomplete_lockout": {"hip_min_deg": 165.0},
+                "head_back": {"head_max_deg": 12},
+            }
+        }
+    )
+    assert bands["hip_extension_deg"].contains(167) and not bands["head_angle_deg"].contains(15)
     report, timeline = make_run("clean")
     report["config"] = {"report": {"targets": {"knee_angle_deg": {"min": 95, "max": 100}}}}
     page = render_html(report, timeline, {})

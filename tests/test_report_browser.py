@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import re
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +25,7 @@ FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 )
 
 
@@ -97,3 +100,37 @@ def test_rendered_page_requests_nothing_external(dom: str) -> None:
     ]
     assert refs and all(v.startswith("data:image/jpeg;base64,") for v in refs), refs
     assert not [t for t, _ in found if t in {"script", "link", "iframe", "object", "embed"}]
+
+
+@pytest.fixture
+def served(run_dir: Path) -> Iterator[tuple[str, list[str]]]:
+    """The run folder over local HTTP; yields the page URL and the list of requested paths."""
+    requested: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, directory=str(run_dir), **kwargs)
+
+        def do_GET(self) -> None:
+            requested.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/report.html", requested
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_browser_requests_only_the_page_itself(served: tuple, tmp_path: Path) -> None:
+    url, requested = served
+    proc = _run(tmp_path, url, "--dump-dom")
+    assert 'id="rep-3"' in proc.stdout, proc.stderr[-2000:]
+    assert set(requested) - {"/favicon.ico"} == {"/report.html"}, requested
