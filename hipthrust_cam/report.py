@@ -830,7 +830,7 @@ margin:18px 0}
 border-radius:6px;padding:10px 14px}
 .top.good{border-color:var(--ok)}
 .cue{font-weight:700;color:var(--accent)}
-.rep{display:grid;grid-template-columns:260px 1fr;gap:16px;background:var(--card);
+.rep{display:grid;grid-template-columns:320px 1fr;gap:16px;background:var(--card);
 border:1px solid var(--line);border-left:6px solid var(--ok);border-radius:10px;padding:14px;
 margin:0 0 12px}
 .rep.fix{border-left-color:#e8a33d}
@@ -845,7 +845,7 @@ vertical-align:middle;margin-left:6px}
 .badge.fix{background:var(--warnbg);color:var(--warn)}
 .badge.nj{background:#eceff2;color:var(--mute)}
 .tempo{margin:0 0 8px}
-.conf{color:var(--mute);font-size:.85rem;margin-left:6px}
+.conf{color:var(--mute);font-size:.85rem;margin-left:6px;white-space:nowrap}
 .faults{margin:0 0 8px;padding-left:20px}
 .faults li{margin:2px 0}
 .good{color:var(--ok);margin:0 0 8px}
@@ -884,8 +884,6 @@ vertical-align:middle}
 .sw-gap{border-top:2px dashed var(--accent);height:0;border-radius:0}
 .note{margin-top:28px;color:var(--mute);font-size:.9rem;border-top:1px solid var(--line);
 padding-top:12px}
-.rep{grid-template-columns:1fr}
-h1{font-size:1.4rem}
-.summary{grid-template-columns:1fr 1fr}
-}
+@media (max-width:640px){.rep{grid-template-columns:1fr}h1{font-size:1.4rem}
+.summary{grid-template-columns:1fr 1fr}}
 """.replace("\n", "")

@@ -329,6 +329,19 @@ def test_page_has_one_row_per_rep_with_lifter_wording() -> None:
     assert page.count("<svg") == 3
 
 
+def test_fault_frames_are_marked_on_the_hip_plot_from_either_source() -> None:
+    report, timeline = make_run("faults")
+    page = render_html(report, timeline, {})
+    assert page.count('<rect class="fault"') == 5  # one mark per fault, from its times
+    for rep in report["reps"]:
+        for fault in rep["faults"]:
+            del fault["t_start_s"], fault["t_end_s"]
+    page = render_html(report, timeline, {})
+    assert page.count('<rect class="fault"') == 3  # one per run of frames in the timeline
+    assert "Feet too far forward, Head thrown back</title>" in page
+    assert '<rect class="fault"' not in render_html(*make_run("clean"), {})
+
+
 def test_clean_page_and_setup_warning_page() -> None:
     report, timeline = make_run("clean")
     page = render_html(report, timeline, {})
