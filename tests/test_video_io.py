@@ -1,0 +1,36 @@
+"""The annotated-video writer makes browser-playable H.264 with every frame."""
+
+from __future__ import annotations
+
+import subprocess
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+
+from hipthrust_cam.video_io import H264Writer
+
+
+def _codec(path) -> str:
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                           capture_output=True, text=True)
+    return probe.stderr
+
+
+def test_writer_makes_h264_with_every_frame_even_for_odd_sizes(tmp_path) -> None:
+    path = tmp_path / "out.mp4"
+    with H264Writer(path, (101, 75), 25.0) as writer:
+        for i in range(30):
+            writer.write(np.full((75, 101, 3), i * 8, np.uint8))
+    info = _codec(path)
+    assert "h264" in info and "yuv420p" in info
+    cap = cv2.VideoCapture(str(path))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 30
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_no_frames_leaves_no_file(tmp_path) -> None:
+    path = tmp_path / "out.mp4"
+    with H264Writer(path, (64, 48), 30.0):
+        pass
+    assert not path.exists() and not list(tmp_path.iterdir())
