@@ -93,7 +93,7 @@ class LumbarConfig:
 class LockoutConfig:
     """Incomplete lockout."""
 
-    hip_min_deg: float = 170.0  # hip extension below this at lockout, deg
+    hip_min_deg: float = 165.0  # hip extension below this at lockout, deg (FORM: good >= 170; 5 deg for 2D error)
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class HeadConfig:
 class PauseConfig:
     """No pause at the top."""
 
-    pause_min_s: float = 0.5  # shorter time in the lockout band, s
+    pause_min_s: float = 0.3  # a shorter hold at the top is "no pause", s (FORM: 1-3 s is the norm)
 
 
 @dataclass(frozen=True)

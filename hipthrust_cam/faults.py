@@ -1,0 +1,262 @@
+"""Per-rep measures and the fault table.
+
+Inputs: a decided `RepEvent` and the per-frame features around it. Outputs: `RepMeasures`
+(tempo, range of motion, the lockout-plateau medians of every angle, heel lift, shoulder drift,
+silhouette arch) and the `Fault`s it shows. A fault is a pure function
+`(RepMeasures, FaultsConfig) -> Fault | None`; the plain threshold checks are rows of
+`THRESHOLD_ROWS`. Lumbar hyperextension combines several proxies into a confidence: it is a
+heuristic about technique, never a diagnosis.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from hipthrust_cam.config import FaultsConfig
+from hipthrust_cam.features import ANGLE_NAMES
+from hipthrust_cam.reps import RepEvent
+
+_BOTTOM_WINDOW_S = 0.25  # frames this close before a rep's start (or end) are "at the bottom"
+_LUMBAR_S = slice(7, 13)  # profile samples over the lower back (0.45..0.8 of shoulder->hip)
+_CHEST_S = slice(2, 13)  # profile samples over ribs and belly
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault seen on one rep.
+
+    Attributes:
+        code: Fault code (a key of the cue texts).
+        value: The measured value (unit of the limit).
+        limit: The limit it crossed.
+        confidence: How much to trust it, [0, 1].
+        t_start_s, t_end_s: When it was seen, s.
+    """
+
+    code: str
+    value: float
+    limit: float
+    confidence: float
+    t_start_s: float
+    t_end_s: float
+
+
+@dataclass(frozen=True)
+class RepMeasures:
+    """What one rep looked like. Angles in deg (medians over the lockout plateau), times in s.
+
+    Attributes:
+        heel_lift: Heel rise at lockout minus at the bottom, shin lengths.
+        shoulder_drift: Shoulder shift from the start bottom to the end bottom, torso lengths.
+        back_arch: Lower-back silhouette moving toward the chest at lockout vs the bottom,
+            torso lengths (NaN without a mask).
+        front_rise: Chest/belly silhouette rising at lockout vs the bottom, torso lengths.
+        shoulder_above_ankle: Shoulder height above the ankle at lockout, torso lengths.
+        judged: The lockout angles could be measured (the key landmarks were visible).
+        confidence: Share of lockout frames with every key landmark visible, [0, 1].
+    """
+
+    index: int
+    start_s: float
+    lockout_start_s: float
+    lockout_end_s: float
+    end_s: float
+    concentric_s: float
+    pause_s: float
+    eccentric_s: float
+    rom_deg: float
+    peak_hip_deg: float
+    hip_extension_deg: float
+    torso_angle_deg: float
+    knee_angle_deg: float
+    shin_angle_deg: float
+    head_angle_deg: float
+    heel_lift: float
+    shoulder_drift: float
+    back_arch: float
+    front_rise: float
+    shoulder_above_ankle: float
+    complete: bool
+    judged: bool
+    confidence: float
+
+
+def _median(values: np.ndarray) -> float:
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else math.nan
+
+
+def measure_rep(index: int, event: RepEvent, frames: dict[str, np.ndarray]) -> RepMeasures:
+    """Measure a rep from its event and the per-frame features.
+
+    Args:
+        index: 1-based rep number.
+        event: The decided rep.
+        frames: "t_s" (M,) and every feature name -> (M,), plus "back_profile" and
+            "front_profile" (M, 16), covering at least the rep and a little before it.
+
+    Returns:
+        The rep's `RepMeasures`.
+    """
+    t = frames["t_s"]
+    top = (t >= event.lockout_start_s - 1e-6) & (t <= event.lockout_end_s + 1e-6)
+    if not top.any():
+        top = np.abs(t - 0.5 * (event.lockout_start_s + event.lockout_end_s)) == np.min(np.abs(t - event.lockout_end_s))
+    start = (t >= event.start_s - _BOTTOM_WINDOW_S) & (t <= event.start_s + 1e-6)
+    end = (t >= event.end_s - _BOTTOM_WINDOW_S) & (t <= event.end_s + 1e-6)
+    angles = {name: _median(frames[name][top]) for name in ANGLE_NAMES}
+    key = np.isfinite(frames["hip_extension_deg"][top]) & np.isfinite(frames["knee_angle_deg"][top])
+    confidence = float(key.mean()) if key.size else 0.0
+    torso = _median(frames["torso_px"][start | top | end])
+    drift = math.hypot(
+        _median(frames["shoulder_x"][end]) - _median(frames["shoulder_x"][start]),
+        _median(frames["shoulder_y"][end]) - _median(frames["shoulder_y"][start]),
+    )
+    back = frames["back_profile"][:, _LUMBAR_S]
+    front = frames["front_profile"][:, _CHEST_S]
+    return RepMeasures(
+        index=index,
+        start_s=event.start_s,
+        lockout_start_s=event.lockout_start_s,
+        lockout_end_s=event.lockout_end_s,
+        end_s=event.end_s,
+        concentric_s=event.lockout_start_s - event.start_s,
+        pause_s=event.lockout_end_s - event.lockout_start_s,
+        eccentric_s=event.end_s - event.lockout_end_s if event.complete else math.nan,
+        rom_deg=event.rom_deg,
+        peak_hip_deg=event.peak_deg,
+        **angles,
+        heel_lift=_median(frames["heel_rise"][top]) - _median(frames["heel_rise"][start]),
+        shoulder_drift=drift / torso if torso > 0 else math.nan,
+        back_arch=_median(back[start].ravel()) - _median(back[top].ravel()),
+        front_rise=_median(front[top].ravel()) - _median(front[start].ravel()),
+        shoulder_above_ankle=_median(frames["shoulder_above_ankle"][top]),
+        complete=event.complete,
+        judged=bool(np.isfinite(angles["hip_extension_deg"]) and np.isfinite(angles["knee_angle_deg"])),
+        confidence=round(confidence, 3),
+    )
+
+
+_OPS: dict[str, Callable[[float, float], bool]] = {">": operator.gt, "<": operator.lt}
+
+THRESHOLD_ROWS: tuple[tuple[str, str, str, str, str], ...] = (
+    # (fault code, measure, op, config field of faults.<code>, when: "top" | "down" | "rep")
+    ("incomplete_lockout", "hip_extension_deg", "<", "hip_min_deg", "top"),
+    ("feet_too_far", "knee_angle_deg", ">", "knee_max_deg", "top"),
+    ("feet_too_close", "knee_angle_deg", "<", "knee_min_deg", "top"),
+    ("head_back", "head_angle_deg", ">", "head_max_deg", "top"),
+    ("no_pause", "pause_s", "<", "pause_min_s", "top"),
+    ("fast_eccentric", "eccentric_s", "<", "eccentric_min_s", "down"),
+    ("heels_up", "heel_lift", ">", "lift_max", "top"),
+    ("bench_slide", "shoulder_drift", ">", "drift_max", "rep"),
+)
+"""The plain threshold faults: a new check is a new row."""
+
+SUPPORT: dict[str, tuple[str, str, str]] = {
+    # fault code -> (supporting measure, op, config field): agreement raises the confidence
+    "feet_too_far": ("shin_angle_deg", ">", "shin_max_deg"),
+    "feet_too_close": ("shin_angle_deg", "<", "shin_min_deg"),
+}
+
+_SPANS: dict[str, Callable[[RepMeasures], tuple[float, float]]] = {
+    "top": lambda m: (m.lockout_start_s, m.lockout_end_s),
+    "down": lambda m: (m.lockout_end_s, m.end_s),
+    "rep": lambda m: (m.start_s, m.end_s),
+}
+
+
+def threshold_fault(row: tuple[str, str, str, str, str], m: RepMeasures, cfg: FaultsConfig) -> Fault | None:
+    """Check one `THRESHOLD_ROWS` row against a rep."""
+    code, measure, op, field, when = row
+    limits = getattr(cfg, code)
+    value, limit = getattr(m, measure), getattr(limits, field)
+    if not (math.isfinite(value) and _OPS[op](value, limit)):
+        return None
+    confidence = m.confidence
+    if code in SUPPORT:
+        s_measure, s_op, s_field = SUPPORT[code]
+        s_value = getattr(m, s_measure)
+        agrees = math.isfinite(s_value) and _OPS[s_op](s_value, getattr(limits, s_field))
+        confidence *= 1.0 if agrees else 0.75
+    t0, t1 = _SPANS[when](m)
+    return Fault(code, round(float(value), 3), float(limit), round(confidence, 3), t0, t1)
+
+
+def lumbar_evidence(m: RepMeasures, cfg: FaultsConfig) -> tuple[float, int]:
+    """Mean evidence of the hyperextension proxies (1 = at the limits) and how many were seen."""
+    c = cfg.lumbar_hyperextension
+    knees_normal = cfg.feet_too_close.knee_min_deg <= m.knee_angle_deg <= cfg.feet_too_far.knee_max_deg
+    proxies = [
+        (m.hip_extension_deg - 180.0) / max(c.hip_max_deg - 180.0, 1e-6),
+        m.back_arch / c.back_arch_max,
+        m.front_rise / c.front_rise_max,
+        (-m.torso_angle_deg / -c.torso_min_deg) if knees_normal and m.torso_angle_deg < 0 else math.nan,
+    ]
+    seen = [p for p in proxies if math.isfinite(p)]
+    return (float(np.mean(seen)) if seen else math.nan), len(seen)
+
+
+def lumbar_hyperextension(m: RepMeasures, cfg: FaultsConfig) -> Fault | None:
+    """Over-extension at the top: hip past the straight line, ribs up, lower back arched.
+
+    The value is the mean proxy evidence (1 = at the limits), reported with the hip angle
+    limit's meaning: above 1 the combined proxies say the lower back is arching.
+    """
+    c = cfg.lumbar_hyperextension
+    evidence, seen = lumbar_evidence(m, cfg)
+    hip_over = math.isfinite(m.hip_extension_deg) and m.hip_extension_deg > c.hip_max_deg
+    if not (math.isfinite(evidence) and (evidence >= 1.0 or hip_over)):
+        return None
+    coverage = min(1.0, seen / 3.0)
+    confidence = min(1.0, 0.5 + 0.25 * max(evidence, 1.0)) * coverage * max(m.confidence, 0.0)
+    if confidence < c.min_confidence:
+        return None
+    value = m.hip_extension_deg if math.isfinite(m.hip_extension_deg) else evidence
+    return Fault("lumbar_hyperextension", round(value, 3), c.hip_max_deg, round(confidence, 3),
+                 m.lockout_start_s, m.lockout_end_s)  # fmt: skip
+
+
+FAULT_CHECKS: dict[str, Callable[[RepMeasures, FaultsConfig], Fault | None]] = {
+    "lumbar_hyperextension": lumbar_hyperextension,
+    **{row[0]: (lambda m, cfg, row=row: threshold_fault(row, m, cfg)) for row in THRESHOLD_ROWS},
+}
+"""Fault code -> check."""
+
+
+def rep_faults(m: RepMeasures, cfg: FaultsConfig) -> list[Fault]:
+    """Every fault a rep shows, in table order (lockout angles only when judged)."""
+    faults = []
+    for code, check in FAULT_CHECKS.items():
+        fault = check(m, cfg)
+        if fault is not None:
+            faults.append(fault)
+    return faults
+
+
+FRAME_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    # faults a live frame at the top can show: (code, angle, op, config field)
+    ("lumbar_hyperextension", "hip_extension_deg", ">", "hip_max_deg"),
+    ("feet_too_far", "knee_angle_deg", ">", "knee_max_deg"),
+    ("feet_too_close", "knee_angle_deg", "<", "knee_min_deg"),
+    ("head_back", "head_angle_deg", ">", "head_max_deg"),
+)
+
+
+def frame_faults(angles: dict[str, float], cfg: FaultsConfig) -> tuple[str, ...]:
+    """Fault codes visible on one frame at the top (live cues before the rep is over)."""
+    out = []
+    for code, name, op, field in FRAME_ROWS:
+        value = angles.get(name, math.nan)
+        if math.isfinite(value) and _OPS[op](value, getattr(getattr(cfg, code), field)):
+            out.append(code)
+    return tuple(out)
+
+
+def with_index(m: RepMeasures, index: int) -> RepMeasures:
+    """The same measures renumbered."""
+    return replace(m, index=index)

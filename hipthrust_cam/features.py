@@ -1,0 +1,111 @@
+"""Per-frame features of the side facing the camera.
+
+Inputs: `PoseFrame`s (33 landmarks, visibility). Outputs: the side to judge (chosen by
+visibility over the first seconds of detected frames, then locked), the gated joint vector that
+the smoother works on, and from (smoothed) joints the five convention angles plus heel rise,
+shoulder position and segment lengths. A landmark below the visibility gate is NaN, so every
+value that uses it is NaN ("not judged"), never a guess.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hipthrust_cam.geometry import ANGLE_FUNCS, distance
+from hipthrust_cam.types import SIDE_JOINTS, PoseFrame
+
+ANGLE_NAMES: tuple[str, ...] = tuple(ANGLE_FUNCS)
+"""hip_extension_deg, torso_angle_deg, knee_angle_deg, shin_angle_deg, head_angle_deg."""
+JOINTS: tuple[str, ...] = ("ear", "shoulder", "hip", "knee", "ankle", "heel", "toe")
+"""The joints the features use, per side."""
+SIDES: tuple[str, ...] = ("left", "right")
+CHANNELS = len(SIDES) * len(JOINTS) * 2
+"""Length of the joint vector: both sides' joints, x and y."""
+_INDEX = np.array([[SIDE_JOINTS[s][j] for j in JOINTS] for s in SIDES])  # (2, 7) landmark ids
+
+
+class SideLock:
+    """Chooses the side facing the camera and locks it after `lock_s` of detected frames."""
+
+    def __init__(self, lock_s: float) -> None:
+        """Start undecided."""
+        self.lock_s = lock_s
+        self.side: str | None = None
+        self.locked = False
+        self._score = np.zeros(len(SIDES))
+        self._seen_s = 0.0
+        self._last_t: float | None = None
+
+    def update(self, pose: PoseFrame) -> str | None:
+        """Add one frame's evidence; returns the current (provisional or locked) side."""
+        if self.locked or not pose.detected:
+            return self.side
+        dt = 0.0 if self._last_t is None else min(pose.t_s - self._last_t, 0.2)
+        self._last_t = pose.t_s
+        self._seen_s += dt
+        self._score += pose.visibility[_INDEX].sum(axis=1)
+        self.side = SIDES[int(np.argmax(self._score))]
+        self.locked = self._seen_s >= self.lock_s
+        return self.side
+
+
+def joint_vector(pose: PoseFrame, gate: float) -> np.ndarray:
+    """Both sides' joints as one vector, NaN where the landmark's visibility is below `gate`.
+
+    Args:
+        pose: One frame.
+        gate: Visibility gate, [0, 1].
+
+    Returns:
+        (CHANNELS,) float64: [side][joint][x, y] flattened, pixels.
+    """
+    xy = pose.xy[_INDEX].astype(np.float64)  # (2, 7, 2)
+    seen = pose.visibility[_INDEX] >= gate
+    return np.where(seen[..., None], xy, np.nan).reshape(-1)
+
+
+def side_joints(vectors: np.ndarray, side: str) -> dict[str, np.ndarray]:
+    """The joints of one side from joint vectors.
+
+    Args:
+        vectors: (N, CHANNELS) or (CHANNELS,) joint vectors.
+        side: "left" or "right".
+
+    Returns:
+        joint name -> (N, 2) pixels.
+    """
+    v = np.atleast_2d(vectors).reshape(-1, len(SIDES), len(JOINTS), 2)[:, SIDES.index(side)]
+    return {name: v[:, i] for i, name in enumerate(JOINTS)}
+
+
+def frame_features(joints: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Angles and positions from one side's joints.
+
+    Args:
+        joints: name -> (N, 2) pixels (ear, shoulder, hip, knee, ankle, heel, toe).
+
+    Returns:
+        name -> (N,): the five angles (deg), "heel_rise" (heel above toe, shin lengths),
+        "shoulder_x"/"shoulder_y" (px), "torso_px" and "shin_px" (segment lengths, px).
+    """
+    out = {name: fn(*(joints[j] for j in args)) for name, (fn, args) in ANGLE_FUNCS.items()}
+    shin = distance(joints["knee"], joints["ankle"])
+    out["heel_rise"] = (joints["toe"][:, 1] - joints["heel"][:, 1]) / shin
+    out["shoulder_x"] = joints["shoulder"][:, 0].astype(np.float64)
+    out["shoulder_y"] = joints["shoulder"][:, 1].astype(np.float64)
+    out["torso_px"] = distance(joints["shoulder"], joints["hip"])
+    out["shin_px"] = shin
+    out["shoulder_above_ankle"] = (joints["ankle"][:, 1] - joints["shoulder"][:, 1]) / out["torso_px"]
+    return out
+
+
+FEATURE_NAMES: tuple[str, ...] = (
+    *ANGLE_NAMES,
+    "heel_rise",
+    "shoulder_x",
+    "shoulder_y",
+    "torso_px",
+    "shin_px",
+    "shoulder_above_ankle",
+)
+"""Every key `frame_features` returns."""

@@ -1,0 +1,193 @@
+"""Setup checks: camera view, body in frame, people in frame, and what movement this is.
+
+Inputs: raw `PoseFrame`s (before smoothing), the image size, and per-rep measures. Outputs:
+plain-language messages for the current frame, a set-level summary for the report (view,
+warnings), and a movement label per candidate rep ("hip_thrust", "glute_bridge", or a guess at
+what else it is). Only hip thrusts and glute bridges are counted as reps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from hipthrust_cam.config import SetupConfig
+from hipthrust_cam.faults import RepMeasures
+from hipthrust_cam.types import SIDE_JOINTS, PoseFrame
+
+MESSAGES: dict[str, str] = {
+    "nobody": "Nobody in frame",
+    "several": "Several people in frame",
+    "front_view": "Turn side-on to the camera: a side view is needed",
+    "knees_out": "Move back: knees/feet not in frame",
+    "feet_out": "Move back: feet not in frame",
+    "not_hip_thrust": "This does not look like a hip thrust",
+}
+"""Check code -> what the user is told."""
+
+COUNTED_MOVEMENTS = ("hip_thrust", "glute_bridge")
+_RECENT = 45  # frames of recent history for live messages (~1.5 s at 30 fps)
+_PAIRS = ("shoulder", "hip")
+_LEGS = ("knee", "ankle")
+
+
+@dataclass(frozen=True)
+class FrameChecks:
+    """What one raw frame says about the setup.
+
+    Attributes:
+        detected, several: Someone / more than one person seen.
+        spread: Left-right spread of shoulders and hips over torso length (NaN if unseen).
+        knees_in, feet_in: The knees / ankles of the best side are visible and inside the image.
+    """
+
+    detected: bool
+    several: bool
+    spread: float
+    knees_in: bool
+    feet_in: bool
+
+
+def check_frame(pose: PoseFrame, image_size: tuple[int, int], cfg: SetupConfig, gate: float) -> FrameChecks:
+    """Setup facts of one raw frame.
+
+    Args:
+        pose: The frame.
+        image_size: (width, height), px.
+        cfg: Setup limits.
+        gate: Visibility gate, [0, 1].
+    """
+    xy = pose.xy
+    left, right = SIDE_JOINTS["left"], SIDE_JOINTS["right"]
+    gaps = [np.linalg.norm(xy[left[j]] - xy[right[j]]) for j in _PAIRS]
+    torso = np.nanmean([np.linalg.norm(xy[s["shoulder"]] - xy[s["hip"]]) for s in (left, right)])
+    spread = float(np.mean(gaps) / torso) if torso and np.isfinite(torso) and torso > 0 else math.nan
+    w, h = image_size
+    m = cfg.frame_margin_frac
+
+    def inside(joint: str) -> bool:
+        for side in (left, right):
+            i = side[joint]
+            x, y = xy[i]
+            if pose.visibility[i] >= gate and m * w <= x <= (1 - m) * w and m * h <= y <= (1 - m) * h:
+                return True
+        return False
+
+    return FrameChecks(pose.detected, pose.num_poses >= 2, spread, inside("knee"), inside("ankle"))
+
+
+class SetupTracker:
+    """Accumulates frame checks: live messages for now, and a summary for the report."""
+
+    def __init__(self, config: SetupConfig, image_size: tuple[int, int], gate: float) -> None:
+        """Start with no evidence."""
+        self.cfg = config
+        self.image_size = image_size
+        self.gate = gate
+        self._recent: deque[FrameChecks] = deque(maxlen=_RECENT)
+        self.frames = 0
+        self.detected = 0
+        self.several = 0
+        self.knees_in = 0
+        self.feet_in = 0
+        self._spreads: list[float] = []
+
+    def update(self, pose: PoseFrame) -> FrameChecks:
+        """Add one raw frame."""
+        c = check_frame(pose, self.image_size, self.cfg, self.gate)
+        self._recent.append(c)
+        self.frames += 1
+        if c.detected:
+            self.detected += 1
+            self.several += c.several
+            self.knees_in += c.knees_in
+            self.feet_in += c.feet_in
+            if math.isfinite(c.spread):
+                self._spreads.append(c.spread)
+        return c
+
+    @property
+    def view(self) -> str:
+        """"side", "front" or "unknown" (nobody seen yet)."""
+        if not self._spreads:
+            return "unknown"
+        return "front" if float(np.median(self._spreads)) > self.cfg.front_view_ratio else "side"
+
+    def live_codes(self) -> tuple[str, ...]:
+        """Check codes to tell the user now, from the last ~1.5 s of frames."""
+        recent = list(self._recent)
+        if not recent:
+            return ()
+        seen = [c for c in recent if c.detected]
+        if len(seen) < len(recent) / 2:
+            return ("nobody",)
+        codes = []
+        frac = self.cfg.several_people_frac
+        if sum(c.several for c in seen) > frac * len(seen):
+            codes.append("several")
+        if self.view == "front":
+            codes.append("front_view")
+        need = self.cfg.body_visible_frac * len(seen)
+        if sum(c.knees_in for c in seen) < need:
+            codes.append("knees_out")
+        elif sum(c.feet_in for c in seen) < need:
+            codes.append("feet_out")
+        return tuple(codes)
+
+    def set_codes(self) -> tuple[str, ...]:
+        """Check codes that hold over the whole recording so far (for the report)."""
+        if self.detected == 0:
+            return ("nobody",) if self.frames else ()
+        codes = []
+        if self.several > self.cfg.several_people_frac * self.detected:
+            codes.append("several")
+        if self.view == "front":
+            codes.append("front_view")
+        need = self.cfg.body_visible_frac * self.detected
+        if self.knees_in < need:
+            codes.append("knees_out")
+        elif self.feet_in < need:
+            codes.append("feet_out")
+        return tuple(codes)
+
+
+# Movement table: label -> {measure: (low, high)}; first row that matches wins. Lockout
+# measures are at the top of the rep, "bottom_*" at its start. The bridge row's limits come
+# from the config (see `movement_rows`).
+_OTHER_ROWS: tuple[tuple[str, dict[str, tuple[float, float]]], ...] = (
+    ("hip_thrust", {"knee_angle_deg": (35.0, 150.0), "torso_angle_deg": (-40.0, 40.0)}),
+    ("push_up", {"knee_angle_deg": (150.0, 181.0), "torso_angle_deg": (-35.0, 35.0)}),
+    ("squat", {"torso_angle_deg": (40.0, 91.0), "bottom_knee_deg": (0.0, 100.0)}),
+    ("deadlift", {"torso_angle_deg": (40.0, 91.0), "knee_angle_deg": (135.0, 181.0)}),
+)
+
+
+def movement_rows(cfg: SetupConfig) -> tuple[tuple[str, dict[str, tuple[float, float]]], ...]:
+    """The movement table with the bridge row built from the config."""
+    bridge = {
+        "knee_angle_deg": (35.0, 150.0),
+        "torso_angle_deg": (-70.0, cfg.bridge_torso_max_deg),
+        "shoulder_above_ankle": (-1.0, cfg.bridge_shoulder_height_max),
+    }
+    return (("glute_bridge", bridge), *_OTHER_ROWS)
+
+
+def classify_rep(m: RepMeasures, bottom: dict[str, float], cfg: SetupConfig) -> str:
+    """Label a candidate rep by its lockout posture (and its bottom).
+
+    Args:
+        m: The rep's measures.
+        bottom: "bottom_knee_deg" and "bottom_torso_deg" at the rep's start, deg.
+        cfg: Setup limits.
+
+    Returns:
+        "hip_thrust", "glute_bridge", "push_up", "squat", "deadlift" or "unknown".
+    """
+    values = {**{k: getattr(m, k) for k in ("knee_angle_deg", "torso_angle_deg", "shoulder_above_ankle")}, **bottom}
+    for label, ranges in movement_rows(cfg):
+        if all(math.isfinite(values.get(k, math.nan)) and lo <= values[k] <= hi for k, (lo, hi) in ranges.items()):
+            return label
+    return "unknown"
