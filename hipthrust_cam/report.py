@@ -147,6 +147,11 @@ def _sec(value: float | None) -> str:
     return NOT_JUDGED if value is None else f"{value:.1f} s"
 
 
+def _section(report: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = report.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
 def _esc(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
 
@@ -684,7 +689,7 @@ def _rep_html(rep: Mapping[str, Any], thumb: bytes | None, bands: Mapping[str, B
 
 
 def _summary_html(report: Mapping[str, Any]) -> str:
-    summary = report.get("summary") if isinstance(report.get("summary"), Mapping) else {}
+    summary = _section(report, "summary")
     reps = [r for r in report.get("reps") or [] if isinstance(r, Mapping)]
     count = report.get("rep_count", len(reps))
     clean = num(summary.get("clean_reps"))
@@ -713,9 +718,9 @@ def _summary_html(report: Mapping[str, Any]) -> str:
 
 
 def _warnings_html(report: Mapping[str, Any]) -> str:
-    setup = report.get("setup") if isinstance(report.get("setup"), Mapping) else {}
+    setup = _section(report, "setup")
     warnings = [str(w) for w in setup.get("warnings") or [] if w]
-    summary = report.get("summary") if isinstance(report.get("summary"), Mapping) else {}
+    summary = _section(report, "summary")
     if summary.get("partial"):
         warnings.append("The set was stopped early; this report covers what was recorded.")
     if not report.get("reps") and not warnings:
@@ -748,8 +753,8 @@ def _partials_html(report: Mapping[str, Any]) -> str:
 
 
 def _source_line(report: Mapping[str, Any]) -> str:
-    src = report.get("source") if isinstance(report.get("source"), Mapping) else {}
-    setup = report.get("setup") if isinstance(report.get("setup"), Mapping) else {}
+    src = _section(report, "source")
+    setup = _section(report, "setup")
     size = (
         f"{src['width']}×{src['height']}"
         if num(src.get("width")) and num(src.get("height"))
@@ -788,7 +793,7 @@ def render_html(
     timeline = timeline or {}
     thumbs = {str(k): v for k, v in (thumbnails or {}).items()}
     bands = target_bands(report.get("config"))
-    src = report.get("source") if isinstance(report.get("source"), Mapping) else {}
+    src = _section(report, "source")
     name = _esc(src.get("name") or src.get("path") or "recording")
     reps = [r for r in report.get("reps") or [] if isinstance(r, Mapping)]
     rep_html = "".join(_rep_html(r, thumbs.get(str(r.get("index"))), bands) for r in reps)
