@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import math
+import queue
+import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,49 @@ from hipthrust_cam.types import Frame, KeypointSeries, PoseFrame
 log = logging.getLogger(__name__)
 
 THUMB_WIDTH = 360
+_DONE = object()
+
+
+def prefetch(items: Iterable[Any], depth: int) -> Iterator[Any]:
+    """Yields `items` while a background thread already produces the next `depth` ones.
+
+    Decoding releases the GIL, so it overlaps with pose inference on the other core. An
+    exception in the producer is re-raised in the consumer; stopping early stops the producer.
+    """
+    if depth <= 0:
+        yield from items
+        return
+    buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        buffer.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            buffer.put(exc)
+
+    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=2.0)
 
 
 @dataclass
@@ -39,15 +84,21 @@ class RunRecorder:
         writer: Where annotated frames go (an `H264Writer`), or None for no video.
         style: Overlay style.
         on_result: Called with (frame, result, annotated image or None) for each final frame.
+        threaded: Draw and encode in a worker thread (overlapping pose inference); then
+            `on_result` runs in that thread too, and `close()` must be called at the end.
     """
 
     writer: Any = None
     style: OverlayStyle = field(default_factory=OverlayStyle)
     on_result: Callable[[Frame, Any, np.ndarray | None], None] | None = None
+    threaded: bool = False
     poses: list[PoseFrame] = field(default_factory=list)
     thumbnails: dict[int, bytes] = field(default_factory=dict)
     _pending: deque[Frame] = field(default_factory=deque)
     _best: tuple[float, np.ndarray] | None = None
+    _queue: queue.Queue[Any] | None = None
+    _worker: threading.Thread | None = None
+    _error: BaseException | None = None
 
     def add(self, frame: Frame, pose: PoseFrame) -> None:
         """Remembers a frame and its pose until the analyzer's result for it is final."""
@@ -58,13 +109,48 @@ class RunRecorder:
         """Draws, writes and keeps thumbnails for each final result, in frame order."""
         for result in results:
             frame = self._pending.popleft()
-            needs_image = self.writer is not None or self.on_result is not None
-            image = draw(frame.image, result, self.style) if needs_image else None
-            if self.writer is not None and image is not None:
-                self.writer.write(image)
-            self._keep_thumbnail(frame, result, image)
-            if self.on_result is not None:
-                self.on_result(frame, result, image)
+            if not self.threaded:
+                self._output(frame, result)
+                continue
+            if self._error is not None:
+                raise self._error
+            if self._worker is None:
+                self._queue = queue.Queue(maxsize=8)
+                self._worker = threading.Thread(target=self._work, name="overlay", daemon=True)
+                self._worker.start()
+            assert self._queue is not None
+            self._queue.put((frame, result))
+
+    def close(self) -> None:
+        """Waits for the worker to draw and write every queued frame; re-raises its error."""
+        if self._worker is not None and self._queue is not None:
+            self._queue.put(_DONE)
+            self._worker.join()
+            self._worker = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _work(self) -> None:
+        assert self._queue is not None
+        while True:
+            item = self._queue.get()
+            if item is _DONE:
+                return
+            if self._error is None:
+                try:
+                    self._output(*item)
+                except Exception as exc:  # handed to the main thread by close()/emit()
+                    self._error = exc
+
+    def _output(self, frame: Frame, result: Any) -> None:
+        needs_image = self.writer is not None or self.on_result is not None
+        image = draw(frame.image, result, self.style) if needs_image else None
+        if self.writer is not None and image is not None:
+            self.writer.write(image)
+        self._keep_thumbnail(frame, result, image)
+        if self.on_result is not None:
+            self.on_result(frame, result, image)
 
     def _keep_thumbnail(self, frame: Frame, result: Any, image: np.ndarray | None) -> None:
         hip = result.angles.get("hip_extension_deg", math.nan)
@@ -104,6 +190,7 @@ def run_frames(
     analyzer: Any,
     recorder: RunRecorder,
     on_frame: Callable[[int], None] | None = None,
+    prefetch_depth: int = 4,
 ) -> bool:
     """Runs frames through pose and analyzer into the recorder.
 
@@ -112,7 +199,7 @@ def run_frames(
     """
     interrupted = False
     try:
-        for frame in frames:
+        for frame in prefetch(frames, prefetch_depth):
             pose_frame = pose.detect(frame)
             recorder.add(frame, pose_frame)
             recorder.emit(analyzer.push(pose_frame))
@@ -122,6 +209,7 @@ def run_frames(
         interrupted = True
         log.warning("interrupted: writing what was measured so far")
     recorder.emit(analyzer.finish())
+    recorder.close()
     return interrupted
 
 

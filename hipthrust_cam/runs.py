@@ -78,7 +78,7 @@ def analyze_video(
                            crf=config.video.crf)
             )
         analyzer = Analyzer(config, (info.width, info.height), offline=True)
-        recorder = RunRecorder(writer=writer)
+        recorder = RunRecorder(writer=writer, threaded=True)
         on_frame = progress(info.frame_count) if progress else None
         interrupted = run_frames(source, pose, analyzer, recorder, on_frame)
     series = KeypointSeries.from_frames(recorder.poses, (info.width, info.height), info.fps,
