@@ -161,7 +161,7 @@ class RunRecorder:
         done = result.rep_completed
         if done is not None:
             if self._best is not None:
-                self.thumbnails[int(done.index)] = _jpeg(self._best[1])
+                self.thumbnails[int(done.measures.index)] = _jpeg(self._best[1])
             self._best = None
 
 
