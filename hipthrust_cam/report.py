@@ -414,12 +414,14 @@ class _Axes:
         return self.height - self.bottom - frac * (self.height - self.top - self.bottom)
 
 
-PLOTS: tuple[tuple[str, str, tuple[float, float], float, int], ...] = (
-    ("hip_extension_deg", "Hip extension", (90.0, 200.0), 180.0, 250),
-    ("knee_angle_deg", "Knee angle", (50.0, 130.0), 90.0, 170),
-    ("shin_angle_deg", "Shin angle (+ = feet forward)", (-30.0, 30.0), 0.0, 170),
+PLOTS: tuple[tuple[str, str, tuple[float, float], tuple[float, float], float, int], ...] = (
+    ("hip_extension_deg", "Hip extension", (90.0, 200.0), (40.0, 240.0), 180.0, 250),
+    ("knee_angle_deg", "Knee angle", (50.0, 130.0), (20.0, 180.0), 90.0, 170),
+    ("shin_angle_deg", "Shin angle (+ = feet forward)", (-30.0, 30.0), (-70.0, 70.0), 0.0, 170),
 )
-"""Angle plots: (timeline column, title, default y range deg, target line deg, height px)."""
+"""Angle plots: (timeline column, title, default y range deg, widest y range deg (values beyond
+are drawn at the edge), target line deg, height px). The range grows to the 1st-99th
+percentile of the frames inside reps, so getting into position does not squash the reps."""
 
 
 def _nice_step(span: float, max_ticks: int) -> float:
@@ -547,12 +549,15 @@ def _plot_svg(
     t_range: tuple[float, float],
 ) -> str:
     """One angle-over-time plot as an inline SVG element."""
-    key, title, (lo, hi), target, height = spec
+    key, title, (lo, hi), (lo_max, hi_max), target, height = spec
     t = np.asarray(timeline.get("t_s", []), np.float64)
     y = np.asarray(timeline.get(key, np.full(len(t), np.nan)), np.float64)
     finite = y[np.isfinite(y)]
-    if finite.size:
-        lo, hi = min(lo, float(finite.min()) - 5), max(hi, float(finite.max()) + 5)
+    in_reps = np.asarray(timeline.get("rep", np.zeros(len(t))), np.float64) > 0
+    core = y[np.isfinite(y) & in_reps] if len(in_reps) == len(y) and in_reps.any() else finite
+    if core.size:
+        p1, p99 = np.percentile(core, [1, 99])
+        lo, hi = max(lo_max, min(lo, float(p1) - 5)), min(hi_max, max(hi, float(p99) + 5))
     ax = _Axes(t_range[0], t_range[1], lo, hi, height)
     reps = [r for r in report.get("reps") or [] if isinstance(r, Mapping)]
     body = _reps_svg(ax, reps)
@@ -742,6 +747,11 @@ def _partials_html(report: Mapping[str, Any]) -> str:
             text = "started" + ("" if t0 is None else f" at {t0:.1f} s")
             text += "" if t1 is None else f", ended at {t1:.1f} s"
             reason = p.get("reason") or p.get("note")
+            if not reason and p.get("reached_lockout") is False:
+                rom = num(p.get("rom_deg"))
+                reason = "the hips never reached the top" + (
+                    "" if rom is None else f" (rose {rom:.0f}°)"
+                )
             items.append(text + (f": {reason}" if reason else ""))
         else:
             items.append(str(p))
@@ -750,6 +760,15 @@ def _partials_html(report: Mapping[str, Any]) -> str:
         f'<section class="partials"><h2>Partial reps (not counted): {len(partials)}</h2>'
         f"<ul>{lis}</ul></section>"
     )
+
+
+def _limits_html(report: Mapping[str, Any]) -> str:
+    note = _section(report, "setup").get("side_view_only")
+    return f"<p>{_esc(note)}</p>" if note else ""
+
+
+VARIANTS = {"bench": "bench hip thrust", "bridge": "glute bridge (no bench)"}
+"""setup.variant codes -> words; unknown variants are shown as they are."""
 
 
 def _source_line(report: Mapping[str, Any]) -> str:
@@ -767,7 +786,7 @@ def _source_line(report: Mapping[str, Any]) -> str:
         None if num(src.get("duration_s")) is None else _sec(num(src.get("duration_s"))),
         f"{setup['side']} side to camera" if setup.get("side") else None,
         f"{setup['view']} view" if setup.get("view") else None,
-        setup.get("variant"),
+        VARIANTS.get(str(setup.get("variant")), setup.get("variant")),
     ]
     return " · ".join(_esc(p) for p in parts if p)
 
@@ -807,7 +826,8 @@ def render_html(
         f"{_warnings_html(report)}{_summary_html(report)}{_plots_html(report, timeline, bands)}"
         f'<section class="reps"><h2>Rep by rep</h2>{rep_html or "<p>No reps counted.</p>"}'
         f"</section>{_partials_html(report)}"
-        f'<footer class="note">{SAFETY_NOTE}</footer></main></body></html>\n'
+        f'<footer class="note">{_limits_html(report)}<p>{SAFETY_NOTE}</p></footer>'
+        "</main></body></html>\n"
     )
 
 
@@ -887,6 +907,7 @@ svg .empty{font-size:16px}
 .sw{display:inline-block;width:14px;height:10px;border-radius:2px;margin:0 4px 0 12px;
 vertical-align:middle}
 .sw-gap{border-top:2px dashed var(--accent);height:0;border-radius:0}
+.note p{margin:4px 0}
 .note{margin-top:28px;color:var(--mute);font-size:.9rem;border-top:1px solid var(--line);
 padding-top:12px}
 @media (max-width:640px){.rep{grid-template-columns:1fr}h1{font-size:1.4rem}
