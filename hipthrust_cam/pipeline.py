@@ -86,6 +86,7 @@ class RunRecorder:
         on_result: Called with (frame, result, annotated image or None) for each final frame.
         threaded: Draw and encode in a worker thread (overlapping pose inference); then
             `on_result` runs in that thread too, and `close()` must be called at the end.
+
     """
 
     writer: Any = None
@@ -196,6 +197,7 @@ def run_frames(
 
     Returns:
         True when Ctrl-C stopped the run early; what was read so far is still flushed.
+
     """
     interrupted = False
     try:

@@ -97,6 +97,7 @@ class MediaPipePose:
         min_presence_confidence: Landmark presence threshold.
         min_tracking_confidence: Tracking threshold between frames.
         segmentation: Whether to compute the person mask for the silhouette profiles.
+
     """
 
     def __init__(

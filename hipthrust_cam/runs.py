@@ -62,6 +62,7 @@ def analyze_video(
         config: The effective `Config`.
         video_out: Whether to write `annotated.mp4`.
         progress: Given the frame count, returns a per-frame callback (or None).
+
     """
     from hipthrust_cam.sources import VideoFileSource
     from hipthrust_cam.video_io import H264Writer

@@ -33,6 +33,7 @@ def silhouette_profiles(
         shoulder to hip; the back side is the normal pointing down the image (+y). NaN where the
         torso is degenerate, the points are missing, or the edge lies outside the search reach or
         the image.
+
     """
     nan = np.full(PROFILE_SAMPLES, np.nan, np.float32)
     axis = np.asarray(hip_xy, np.float64) - np.asarray(shoulder_xy, np.float64)

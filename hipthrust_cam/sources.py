@@ -41,6 +41,7 @@ class SourceInfo:
         fps: Nominal frames per second (sanitised: a missing or absurd value becomes 30).
         frame_count: Frames the container claims (0 when unknown, e.g. a camera).
         scale: Factor applied to the decoded frames (1.0 = full size).
+
     """
 
     name: str

@@ -94,6 +94,7 @@ class Frame:
         index: 0-based position in the source.
         t_s: Presentation time in seconds, from the source's own clock.
         image: (H, W, 3) uint8 BGR pixels, already rotated upright.
+
     """
 
     index: int
@@ -124,6 +125,7 @@ class PoseFrame:
             edge on the back side of the shoulder->hip line, sampled evenly from shoulder to
             hip; positive = away from the line on the back side. NaN when no mask.
         front_profile: (16,) float32, the same for the chest/belly side of the line.
+
     """
 
     t_s: float
@@ -177,6 +179,7 @@ class KeypointSeries:
         image_size: (width, height) of the upright frames, pixels.
         fps: The source's nominal frame rate (informational; times come from `t_s`).
         source: Where the frames came from (a path or "camera:0").
+
     """
 
     t_s: np.ndarray

@@ -28,6 +28,7 @@ class H264Writer:
         fps: Frames per second of the output.
         crf: x264 quality (18 = visually lossless, 23 = default, 28 = small).
         preset: x264 speed preset.
+
     """
 
     def __init__(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import MODEL, require_clip
+
 from hipthrust_cam.pose import MediaPipePose, PoseError, ReplayPose
 from hipthrust_cam.silhouette import silhouette_profiles
 from hipthrust_cam.sources import SourceError, VideoFileSource
@@ -112,5 +112,6 @@ def test_silhouette_profiles_trace_the_back_and_chest_of_a_mask() -> None:
 
 
 def test_silhouette_is_nan_without_a_torso() -> None:
-    back, front = silhouette_profiles(np.ones((10, 10)), np.array([5.0, 5.0]), np.array([np.nan, 5]))
+    nowhere = np.array([np.nan, 5.0])
+    back, front = silhouette_profiles(np.ones((10, 10)), np.array([5.0, 5.0]), nowhere)
     assert np.isnan(back).all() and np.isnan(front).all()
