@@ -84,8 +84,8 @@ class LumbarConfig:
 
     hip_max_deg: float = 188.0  # hip extension above this at lockout, deg
     torso_min_deg: float = -15.0  # shoulder tipped below the hip past this, deg
-    back_arch_max: float = 0.12  # back silhouette arch (profile range) above this, torso lengths
-    front_rise_max: float = 0.10  # chest/ribs rising (front profile slope) above this, torso lengths
+    back_arch_max: float = 0.04  # back silhouette arch (profile range) above this, torso lengths
+    front_rise_max: float = 0.045  # chest/ribs rising (front profile slope) above this, torso lengths
     min_confidence: float = 0.5  # report only when the combined confidence reaches this, [0, 1]
 
 

@@ -195,8 +195,9 @@ def lumbar_evidence(m: RepMeasures, cfg: FaultsConfig) -> tuple[float, int]:
         (m.hip_extension_deg - 180.0) / max(c.hip_max_deg - 180.0, 1e-6),
         m.back_arch / c.back_arch_max,
         m.front_rise / c.front_rise_max,
-        (-m.torso_angle_deg / -c.torso_min_deg) if knees_normal and m.torso_angle_deg < 0 else math.nan,
     ]
+    if knees_normal and m.torso_angle_deg < c.torso_min_deg:  # tipping past horizontal: extra evidence
+        proxies.append(m.torso_angle_deg / c.torso_min_deg)
     seen = [p for p in proxies if math.isfinite(p)]
     return (float(np.mean(seen)) if seen else math.nan), len(seen)
 

@@ -77,7 +77,6 @@ class RepCounter:
         self._leave_t = math.nan  # last time at the bottom
         self._start = (math.nan, math.nan)  # (deg, s) bottom the current rise started from
         self._peak = -math.inf
-        self._anchor_t = math.nan  # last time the peak rose noticeably
         self._last_t = math.nan
         self._recent: deque[tuple[float, float]] = deque(maxlen=_RECENT)
         self._top_t = math.nan  # last time at the top (eccentric)
@@ -142,17 +141,14 @@ class RepCounter:
             start_t = self._leave_t if math.isfinite(self._leave_t) else t
             self._start = (self._valley[0], start_t)
             self._hist = [(s, v) for s, v in self._recent if s >= start_t - 0.2]
-            self._peak, self._anchor_t = x, t
+            self._peak = x
             self.phase = "concentric"
         return None
 
     def _rising(self, t: float, x: float) -> RepEvent | None:
         self._hist.append((t, x))
         band = self.cfg.lockout_band_deg
-        if x > self._peak:
-            if x > self._peak + band / 3.0:
-                self._anchor_t = t
-            self._peak = x
+        self._peak = max(self._peak, x)
         rom = self._peak - self._start[0]
         if x <= self._peak - self.cfg.drop_deg:
             if rom >= self.min_rom_deg:
@@ -161,9 +157,15 @@ class RepCounter:
             event = self._make_event("partial", t, complete=False) if rom >= self.cfg.partial_rom_deg else None
             self._reset_bottom(x, t)
             return event
-        settled = t - self._anchor_t >= 0.1
-        top = x >= self._peak - band and rom >= self.min_rom_deg and settled
-        self.phase = "lockout" if top or self.phase == "lockout" else "concentric"
+        near = x >= self._peak - band and rom >= self.min_rom_deg
+        k = min(len(self._hist) - 1, 6)
+        t0, x0 = self._hist[-1 - k]
+        slow = k > 0 and abs(x - x0) / max(t - t0, 1e-6) <= self.cfg.lockout_speed_dps
+        rising = x >= self._peak and not slow
+        if near:
+            self.phase = "lockout" if slow or (self.phase == "lockout" and not rising) else "concentric"
+        elif self.phase != "lockout":  # below the top band but not yet confirmed down
+            self.phase = "concentric"
         return None
 
     def _lowering(self, t: float, x: float) -> RepEvent | None:

@@ -22,7 +22,7 @@ MESSAGES: dict[str, str] = {
     "nobody": "Nobody in frame",
     "several": "Several people in frame",
     "front_view": "Turn side-on to the camera: a side view is needed",
-    "knees_out": "Move back: knees/feet not in frame",
+    "knees_out": "Move back: knees and feet not in frame",
     "feet_out": "Move back: feet not in frame",
     "not_hip_thrust": "This does not look like a hip thrust",
 }
@@ -63,7 +63,8 @@ def check_frame(pose: PoseFrame, image_size: tuple[int, int], cfg: SetupConfig, 
     xy = pose.xy
     left, right = SIDE_JOINTS["left"], SIDE_JOINTS["right"]
     gaps = [np.linalg.norm(xy[left[j]] - xy[right[j]]) for j in _PAIRS]
-    torso = np.nanmean([np.linalg.norm(xy[s["shoulder"]] - xy[s["hip"]]) for s in (left, right)])
+    lengths = [np.linalg.norm(xy[s["shoulder"]] - xy[s["hip"]]) for s in (left, right)]
+    torso = float(np.mean([v for v in lengths if np.isfinite(v)])) if np.isfinite(lengths).any() else math.nan
     spread = float(np.mean(gaps) / torso) if torso and np.isfinite(torso) and torso > 0 else math.nan
     w, h = image_size
     m = cfg.frame_margin_frac
@@ -158,7 +159,7 @@ class SetupTracker:
 # measures are at the top of the rep, "bottom_*" at its start. The bridge row's limits come
 # from the config (see `movement_rows`).
 _OTHER_ROWS: tuple[tuple[str, dict[str, tuple[float, float]]], ...] = (
-    ("hip_thrust", {"knee_angle_deg": (35.0, 150.0), "torso_angle_deg": (-40.0, 40.0)}),
+    ("hip_thrust", {"knee_angle_deg": (35.0, 150.0), "torso_angle_deg": (-40.0, 40.0), "hip_extension_deg": (135.0, 215.0)}),
     ("push_up", {"knee_angle_deg": (150.0, 181.0), "torso_angle_deg": (-35.0, 35.0)}),
     ("squat", {"torso_angle_deg": (40.0, 91.0), "bottom_knee_deg": (0.0, 100.0)}),
     ("deadlift", {"torso_angle_deg": (40.0, 91.0), "knee_angle_deg": (135.0, 181.0)}),
@@ -169,6 +170,7 @@ def movement_rows(cfg: SetupConfig) -> tuple[tuple[str, dict[str, tuple[float, f
     """The movement table with the bridge row built from the config."""
     bridge = {
         "knee_angle_deg": (35.0, 150.0),
+        "hip_extension_deg": (135.0, 215.0),
         "torso_angle_deg": (-70.0, cfg.bridge_torso_max_deg),
         "shoulder_above_ankle": (-1.0, cfg.bridge_shoulder_height_max),
     }
@@ -186,7 +188,8 @@ def classify_rep(m: RepMeasures, bottom: dict[str, float], cfg: SetupConfig) -> 
     Returns:
         "hip_thrust", "glute_bridge", "push_up", "squat", "deadlift" or "unknown".
     """
-    values = {**{k: getattr(m, k) for k in ("knee_angle_deg", "torso_angle_deg", "shoulder_above_ankle")}, **bottom}
+    names = ("hip_extension_deg", "knee_angle_deg", "torso_angle_deg", "shoulder_above_ankle")
+    values = {**{k: getattr(m, k) for k in names}, **bottom}
     for label, ranges in movement_rows(cfg):
         if all(math.isfinite(values.get(k, math.nan)) and lo <= values[k] <= hi for k, (lo, hi) in ranges.items()):
             return label
