@@ -177,6 +177,35 @@ def draw_status(image: np.ndarray, text: str, style: OverlayStyle) -> None:
               style.panel, pad=round(6 * s))
 
 
+def draw_setup_guide(image: np.ndarray, lines: tuple[str, ...], style: OverlayStyle) -> None:
+    """Setup guide panel below the rep panel (live mode, before the first rep); last line bold."""
+    s = _scale(image)
+    x0, y = round(12 * s), round(256 * s)
+    size = 0.62 * s
+    widths = [cv2.getTextSize(t, FONT, size, 1)[0][0] for t in ("SETUP", *lines)]
+    step = round(30 * s)
+    _blend_rect(image, (x0, y), (x0 + max(widths) + round(28 * s), y + step * (len(lines) + 1)
+                                 + round(14 * s)), style.panel, style.panel_alpha)
+    y += step
+    cv2.putText(image, "SETUP", (x0 + round(14 * s), y), FONT, size, style.joint, 1, cv2.LINE_AA)
+    for i, text in enumerate(lines):
+        y += step
+        last = i == len(lines) - 1
+        cv2.putText(image, text, (x0 + round(14 * s), y), FONT, size,
+                    style.text if last else style.muted, 2 if last else 1, cv2.LINE_AA)
+
+
+def draw_big_message(image: np.ndarray, text: str, style: OverlayStyle) -> None:
+    """One big word (e.g. "PAUSED") in the middle of the frame."""
+    s = _scale(image)
+    h, w = image.shape[:2]
+    size, thick = 2.2 * s, max(2, round(4 * s))
+    (tw, th), base = cv2.getTextSize(text, FONT, size, thick)
+    pad = round(24 * s)
+    _text_box(image, text, ((w - tw) // 2 - pad, (h - th) // 2 - pad), size, style.text,
+              style.message_bg, pad=pad, thickness=thick)
+
+
 def draw(image: np.ndarray, result: Any, style: OverlayStyle | None = None) -> np.ndarray:
     """Returns a copy of `image` with the whole overlay for `result` drawn on it."""
     style = style or OverlayStyle()

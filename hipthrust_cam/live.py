@@ -1,0 +1,490 @@
+"""The live loop: camera (or a video at its own frame rate) -> pose -> analyzer -> window.
+
+Inputs: the parsed `live` arguments and a `Config`. Outputs: a window with the overlay (or
+none with `--no-window`), optional spoken cues, and at the end of the set the same run folder
+as `analyze` (plus `live.mp4`, what was shown) and a per-rep table on stdout.
+
+The loop never falls behind the camera: a reader thread keeps only the newest frame, so when
+inference is slower than the camera, stale frames are dropped rather than queued. A video given
+with `--source` is paced by its own timestamps against the clock; with a window, late frames are
+dropped like a camera's; with `--no-window` every frame is processed (so the counts equal
+`analyze`'s). Keys: q/Esc end the set, space pauses, r resets the shown count. However the set
+ends (key, window closed, Ctrl-C, the camera stopping, the video ending), what was measured is
+written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from hipthrust_cam.drawing import OverlayStyle, draw_big_message, draw_setup_guide, draw_status
+from hipthrust_cam.pipeline import RunRecorder, RunSummary, write_outputs
+from hipthrust_cam.types import Frame, KeypointSeries
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_INTERRUPTED = 0, 130
+KEY_ACTIONS: dict[int, str] = {ord("q"): "end", 27: "end", ord(" "): "pause", ord("r"): "reset"}
+PAUSE_POLL_MS = 30
+GOOD_REP_SPEECH = "Good rep"
+SETUP_GUIDE: tuple[str, ...] = (
+    "Camera side-on, at hip height",
+    "2-4 m away: whole body in frame, head to feet",
+)
+
+
+class Clock(Protocol):
+    """Time for the loop: `now()` in seconds (monotonic) and `sleep(seconds)`."""
+
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The real monotonic clock."""
+
+    def now(self) -> float:
+        """Seconds from an arbitrary origin."""
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        """Waits `seconds`."""
+        time.sleep(max(0.0, seconds))
+
+
+CLOCK: Clock = SystemClock()
+"""The clock `run_live` uses unless given one (tests swap in a fake that never waits)."""
+
+
+class PacedFeed:
+    """Frames of a recorded video at their own rate: each waits until its time has come.
+
+    Args:
+        frames: The video's frames (timestamps `t_s` from the container).
+        clock: The loop's clock.
+        drop_late: Skip a frame whose time passed more than one frame ago (as a camera would
+            have replaced it); False processes every frame, however late.
+    """
+
+    def __init__(self, frames: Iterable[Frame], clock: Clock, drop_late: bool) -> None:
+        self._frames = iter(frames)
+        self._clock = clock
+        self._drop_late = drop_late
+        self._origin: float | None = None
+        self._paused_at: float | None = None
+        self._period = 1.0 / 30.0
+        self._last_t = math.nan
+        self.dropped = 0
+
+    def __enter__(self) -> PacedFeed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def next(self) -> tuple[Frame, float] | None:
+        """The next frame due and the clock time it became due; None at the end."""
+        for frame in self._frames:
+            if math.isfinite(self._last_t) and frame.t_s > self._last_t:
+                self._period = frame.t_s - self._last_t
+            self._last_t = frame.t_s
+            now = self._clock.now()
+            if self._origin is None:
+                self._origin = now - frame.t_s
+            due = self._origin + frame.t_s
+            if now < due:
+                self._clock.sleep(due - now)
+            elif self._drop_late and now - due > self._period:
+                self.dropped += 1
+                continue
+            return frame, max(now, due)
+        return None
+
+    def pause(self) -> None:
+        """Stops the video clock."""
+        self._paused_at = self._clock.now()
+
+    def resume(self) -> None:
+        """Restarts the video clock where it stopped."""
+        if self._paused_at is not None and self._origin is not None:
+            self._origin += self._clock.now() - self._paused_at
+        self._paused_at = None
+
+
+class LatestFrameFeed:
+    """A camera read on its own thread, keeping only the newest frame.
+
+    When the loop is slower than the camera, older frames are replaced (and counted in
+    `dropped`) rather than queued, so what is shown is never more than one frame old.
+    Used as a context manager; the source's iteration ending (camera unplugged) ends the feed.
+    """
+
+    def __init__(self, frames: Iterable[Frame], clock: Clock) -> None:
+        self._frames = frames
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._latest: tuple[Frame, float] | None = None
+        self._ended = False
+        self._stop = False
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self.dropped = 0
+
+    def __enter__(self) -> LatestFrameFeed:
+        self._thread = threading.Thread(target=self._read, name="hipthrust-camera", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+
+    def _read(self) -> None:
+        try:
+            for frame in self._frames:
+                with self._cond:
+                    if self._stop:
+                        return
+                    if self._latest is not None:
+                        self.dropped += 1
+                    self._latest = (frame, self._clock.now())
+                    self._cond.notify_all()
+        except Exception as exc:  # handed to the loop's thread, raised there by next()
+            self._error = exc
+        finally:
+            with self._cond:
+                self._ended = True
+                self._cond.notify_all()
+
+    def next(self) -> tuple[Frame, float] | None:
+        """Waits for a frame newer than the last one; None once the camera stopped."""
+        with self._cond:
+            while self._latest is None and not self._ended:
+                self._cond.wait(0.1)
+            latest, self._latest = self._latest, None
+        if latest is None and self._error is not None:
+            raise self._error
+        return latest
+
+    def pause(self) -> None:
+        """Nothing to stop: the camera keeps running and only the newest frame is kept."""
+
+    def resume(self) -> None:
+        """Discards the frame held during the pause."""
+        with self._cond:
+            self._latest = None
+
+
+def guide_lines(result: Any) -> tuple[str, ...]:
+    """The setup guide shown before the first rep: placement advice, then who is seen."""
+    seen = result.pose.num_poses
+    if seen == 0:
+        status = "Get in frame: nobody is seen"
+    elif seen > 1:
+        status = "Several people seen: only the lifter in frame, please"
+    elif result.side is None:
+        status = "Lie side-on to the camera"
+    else:
+        status = f"{result.side.capitalize()} side faces the camera"
+    return (*SETUP_GUIDE, status)
+
+
+class LiveAnalyzer:
+    """Wraps an `Analyzer`: the shown count can be reset, and the report gets a "live" block.
+
+    `r` never discards what was measured: the report keeps every rep; only the count on screen
+    restarts from 0, and the reset is recorded in `report["live"]["count_resets"]`.
+    """
+
+    def __init__(self, analyzer: Any) -> None:
+        self.inner = analyzer
+        self.base = 0
+        self.last_count = 0
+        self.resets: list[dict[str, float]] = []
+        self.live_info: dict[str, Any] = {}
+
+    def _shown(self, result: Any) -> Any:
+        self.last_count = result.rep_count
+        return dataclasses.replace(result, rep_count=result.rep_count - self.base)
+
+    def push(self, pose: Any) -> list[Any]:
+        """Results of the frames now final, with the shown rep count."""
+        return [self._shown(r) for r in self.inner.push(pose)]
+
+    def finish(self) -> list[Any]:
+        """Flushes the analyzer."""
+        return [self._shown(r) for r in self.inner.finish()]
+
+    def reset_count(self, t_s: float) -> None:
+        """Restarts the shown count from 0 (the report keeps every rep)."""
+        self.resets.append({"t_s": round(t_s, 3), "reps_before": self.last_count})
+        self.base = self.last_count
+
+    def report(self, source: dict, *, partial: bool = False) -> dict:
+        """The analyzer's report plus the live block (latency, drops, resets)."""
+        report = self.inner.report(source, partial=partial)
+        report["live"] = {**self.live_info, "count_resets": list(self.resets)}
+        return report
+
+    def timeline(self) -> dict:
+        """The analyzer's per-frame timeline."""
+        return self.inner.timeline()
+
+
+class LiveLoop:
+    """Runs frames from a feed through pose and analyzer to the display until the set ends.
+
+    Args:
+        feed: A `PacedFeed` or `LatestFrameFeed`.
+        pose: Pose backend (`detect(frame) -> PoseFrame`).
+        analyzer: A `LiveAnalyzer`.
+        display: Where frames are shown (`show`, `poll_key`, `is_open`).
+        clock: The loop's clock.
+        voice: Speaks cues (`say(text)`), or None.
+        writer: Records what was shown (`write(image)`), or None.
+        fps: The source's nominal frame rate (for the recording's timing).
+    """
+
+    def __init__(self, feed: Any, pose: Any, analyzer: LiveAnalyzer, display: Any, clock: Clock,
+                 voice: Any = None, writer: Any = None, fps: float = 30.0,
+                 style: OverlayStyle | None = None) -> None:
+        self.feed, self.pose, self.analyzer, self.display = feed, pose, analyzer, display
+        self.clock, self.voice, self.writer, self.fps = clock, voice, writer, fps
+        self.style = style or OverlayStyle()
+        self.recorder = RunRecorder(style=self.style, on_result=self._on_result)
+        self.arrivals: dict[int, float] = {}
+        self.latencies_ms: list[float] = []
+        self.shown = 0
+        self.ended_by = "source ended"
+        self._rate = math.nan
+        self._last_shown_s = math.nan
+        self._last_t_s = math.nan
+        self._last_image: np.ndarray | None = None
+        self._last_cue: str | None = None
+        self._reps_seen = False
+
+    def run(self) -> bool:
+        """Runs until the set ends; returns True when Ctrl-C ended it."""
+        interrupted = False
+        try:
+            while True:
+                arrival = self.feed.next()
+                if arrival is None:
+                    break
+                frame, arrived_s = arrival
+                self.arrivals[frame.index] = arrived_s
+                pose_frame = self.pose.detect(frame)
+                self.recorder.add(frame, pose_frame)
+                self.recorder.emit(self.analyzer.push(pose_frame))
+                if not self._handle_keys(frame.t_s):
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+            self.ended_by = "Ctrl-C"
+            log.warning("interrupted: writing what was measured so far")
+        self.recorder.emit(self.analyzer.finish())
+        return interrupted
+
+    def _handle_keys(self, t_s: float) -> bool:
+        """Polls the keyboard and window; returns False when the set should end."""
+        action = KEY_ACTIONS.get(self.display.poll_key(1))
+        if action == "reset":
+            self.analyzer.reset_count(t_s)
+        elif action == "pause":
+            action = self._pause()
+        if action == "end":
+            self.ended_by = "key"
+            return False
+        if not self.display.is_open():
+            self.ended_by = "window closed"
+            return False
+        return True
+
+    def _pause(self) -> str | None:
+        """Shows "PAUSED" until space (resume) or q/Esc/closing (end); the feed waits."""
+        self.feed.pause()
+        try:
+            while self.display.is_open():
+                if self._last_image is not None:
+                    image = self._last_image.copy()
+                    draw_big_message(image, "PAUSED", self.style)
+                    draw_status(image, "space: resume   r: reset count   q: end set", self.style)
+                    self.display.show(image)
+                action = KEY_ACTIONS.get(self.display.poll_key(PAUSE_POLL_MS))
+                if action in ("pause", "end"):
+                    return None if action == "pause" else "end"
+            return "end"
+        finally:
+            self.feed.resume()
+
+    def _on_result(self, frame: Frame, result: Any, image: np.ndarray | None) -> None:
+        if image is None:
+            return
+        if result.rep_count > 0 or result.rep_completed is not None:
+            self._reps_seen = True
+        if not self._reps_seen and result.phase == "setup":
+            draw_setup_guide(image, guide_lines(result), self.style)
+        draw_status(image, self._status(), self.style)
+        self.display.show(image)
+        now = self.clock.now()
+        arrived = self.arrivals.pop(frame.index, None)
+        if arrived is not None:
+            self.latencies_ms.append(1000.0 * (now - arrived))
+        self._update_rate(now)
+        self._record(frame.t_s, image)
+        self._speak(result)
+        self._last_image = image
+        self.shown += 1
+
+    def _status(self) -> str:
+        rate = f"{self._rate:4.1f}" if math.isfinite(self._rate) else "  --"
+        dropped = getattr(self.feed, "dropped", 0)
+        return f"processing {rate} fps of {self.fps:.0f}   dropped {dropped}   q: end  space: pause"
+
+    def _update_rate(self, now: float) -> None:
+        if math.isfinite(self._last_shown_s) and now > self._last_shown_s:
+            inst = 1.0 / (now - self._last_shown_s)
+            self._rate = inst if not math.isfinite(self._rate) else 0.9 * self._rate + 0.1 * inst
+        self._last_shown_s = now
+
+    def _record(self, t_s: float, image: np.ndarray) -> None:
+        """Writes the shown frame, repeated to cover dropped frames so the video keeps time."""
+        if self.writer is None:
+            return
+        copies = 1
+        if math.isfinite(self._last_t_s):
+            copies = min(max(1, round((t_s - self._last_t_s) * self.fps)), round(2 * self.fps))
+        self._last_t_s = t_s
+        for _ in range(copies):
+            self.writer.write(image)
+
+    def _speak(self, result: Any) -> None:
+        if self.voice is None:
+            return
+        code = result.cue[0] if result.cue is not None else None
+        if code is not None and code != self._last_cue:
+            self.voice.say(result.cue[1])
+        elif result.good_rep and result.rep_completed is not None:
+            self.voice.say(GOOD_REP_SPEECH)
+        self._last_cue = code
+
+    def live_info(self) -> dict[str, Any]:
+        """The report's "live" block: frames shown/dropped, latency, how the set ended."""
+        lat = np.asarray(self.latencies_ms, float)
+        stats = (None, None) if lat.size == 0 else (float(np.median(lat)),
+                                                    float(np.percentile(lat, 95)))
+        return {
+            "frames_shown": self.shown,
+            "frames_dropped": int(getattr(self.feed, "dropped", 0)),
+            "latency_ms": {"median": _round(stats[0]), "p95": _round(stats[1])},
+            "processing_fps": _round(self._rate),
+            "ended_by": self.ended_by,
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(value, 1)
+
+
+def _open_source(args: Any, config: Any) -> Any:
+    from hipthrust_cam.sources import CameraSource, VideoFileSource
+
+    if args.source is not None:
+        return VideoFileSource(args.source, config.video.max_long_side)
+    return CameraSource(args.camera, config.video.max_long_side)
+
+
+def _make_feed(source: Iterable[Frame], args: Any, clock: Clock) -> Any:
+    if args.source is None:
+        return LatestFrameFeed(source, clock)
+    return PacedFeed(source, clock, drop_late=not args.no_window)
+
+
+def _out_dir(args: Any) -> Path:
+    from hipthrust_cam.cli import choose_out_dir
+
+    name = Path(args.source) if args.source is not None else Path(
+        time.strftime("live-%Y%m%d-%H%M%S"))
+    return choose_out_dir(name, args.out, args.force)
+
+
+def run_live(args: Any, config: Any, *, clock: Clock | None = None, display: Any = None,
+             voice: Any = None) -> int:
+    """Runs a live set and writes its run folder; returns the exit status (0, or 130 on Ctrl-C).
+
+    Args:
+        args: The parsed `live` arguments (camera, source, out, no_window, voice, force).
+        config: The effective `Config`.
+        clock: Pacing and latency clock (default `CLOCK`).
+        display: A display to use instead of the one `--no-window` selects.
+        voice: A voice to use instead of the one `--voice` selects.
+
+    Raises:
+        SourceError: The camera or video cannot be opened (exit status 2).
+        DisplayError: No window can be opened (exit status 2).
+    """
+    from hipthrust_cam.analyzer import Analyzer
+    from hipthrust_cam.runs import pose_backend, rep_table, source_meta
+    from hipthrust_cam.video_io import H264Writer
+    from hipthrust_cam.voice import Voice
+    from hipthrust_cam.window import open_display
+
+    clock = clock or CLOCK
+    out_dir = _out_dir(args)
+    with ExitStack() as stack:
+        source = stack.enter_context(_open_source(args, config))
+        info = source.info
+        shown = stack.enter_context(display or open_display(args.no_window))
+        if voice is None and args.voice:
+            voice = stack.enter_context(Voice())
+        pose = stack.enter_context(pose_backend(config))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        writer = stack.enter_context(H264Writer(out_dir / "live.mp4", (info.width, info.height),
+                                                info.fps, crf=config.video.crf,
+                                                preset="ultrafast"))
+        feed = stack.enter_context(_make_feed(source, args, clock))
+        analyzer = LiveAnalyzer(Analyzer(config, (info.width, info.height), offline=False))
+        loop = LiveLoop(feed, pose, analyzer, shown, clock, voice, writer, info.fps)
+        print(f"hipthrust-cam: live from {info.name}; q or Esc ends the set, space pauses, "
+              "r resets the count", file=sys.stderr)
+        interrupted = loop.run()
+    analyzer.live_info = loop.live_info()
+    summary = _write(out_dir, analyzer, loop.recorder, info, interrupted)
+    _print_end(summary, analyzer.live_info, rep_table)
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _write(out_dir: Path, analyzer: LiveAnalyzer, recorder: RunRecorder, info: Any,
+           interrupted: bool) -> RunSummary:
+    from hipthrust_cam.runs import source_meta
+
+    series = KeypointSeries.from_frames(recorder.poses, (info.width, info.height), info.fps,
+                                        str(info.name))
+    duration = float(series.t_s[-1] + 1.0 / info.fps) if len(series) else 0.0
+    summary = write_outputs(out_dir, analyzer, recorder, series,
+                            source_meta(info, len(series), duration), interrupted)
+    return dataclasses.replace(summary, files=(*summary.files, out_dir / "live.mp4"))
+
+
+def _print_end(summary: RunSummary, live: dict, rep_table: Any) -> None:
+    print(rep_table(summary.report))
+    lat = live["latency_ms"]
+    print(f"latency frame -> screen: median {lat['median']} ms, p95 {lat['p95']} ms; "
+          f"{live['frames_shown']} frames shown, {live['frames_dropped']} dropped")
+    state = " (interrupted: partial)" if summary.interrupted else ""
+    print(f"wrote {summary.out_dir}{state}: " + ", ".join(p.name for p in summary.files[:7]))
