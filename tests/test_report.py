@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hipthrust_cam import report_io
 from hipthrust_cam.report import (
     CSP,
     SAFETY_NOTE,
@@ -22,7 +23,7 @@ from hipthrust_cam.report import (
     target_bands,
     timeline_csv,
 )
-from hipthrust_cam.report_io import ReportError, rerender, write_run_reports
+from hipthrust_cam.report_io import ReportError, rerender, write_atomic, write_run_reports
 
 FPS = 30.0
 CUES = {
@@ -414,3 +415,19 @@ def test_rerender_fails_clearly_without_a_report(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text("{not json")
     with pytest.raises(ReportError, match="cannot read"):
         rerender(tmp_path)
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "report.html"
+    target.write_text("old page")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report_io.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, "new page")
+    assert target.read_text() == "old page"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
