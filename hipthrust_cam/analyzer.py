@@ -188,7 +188,7 @@ class Analyzer:
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}
         event = self._counter.update(t, angles["hip_extension_deg"])
         phase = self._counter.phase
-        live = frame_faults(angles, self.cfg.faults) if phase == "lockout" and self._countable() else ()
+        live = frame_faults(angles, self.cfg.faults, self._variant()) if phase == "lockout" and self._countable() else ()
         rep, codes = self._on_event(event) if event is not None else (None, None)
         cue, good = self._cues.update(t, live, codes)
         self._timeline.t_s.append(t)
@@ -196,6 +196,10 @@ class Analyzer:
         self._timeline.angles.append([angles[n] for n in ANGLE_NAMES])
         self._timeline.faults.append(live)
         return FrameResult(t, pose, side, angles, phase, len(self.reps), live, cue, good, self._messages(), rep)
+
+    def _variant(self) -> str:
+        bridges = sum(r.movement == "glute_bridge" for r in self.reps)
+        return "bridge" if bridges * 2 > len(self.reps) else "bench"
 
     def _countable(self) -> bool:
         return self._setup.view != "front" and not (self.rejected and not self.reps)
@@ -234,7 +238,8 @@ class Analyzer:
         if self._setup.view == "front" or movement not in COUNTED_MOVEMENTS:
             self.rejected.append(RepResult(m, (), movement))
             return None, None
-        faults = tuple(rep_faults(m, self.cfg.faults))
+        variant = "bridge" if movement == "glute_bridge" else "bench"
+        faults = tuple(rep_faults(m, self.cfg.faults, variant))
         rep = RepResult(m, faults, movement)
         self.reps.append(rep)
         return rep, tuple(f.code for f in faults)

@@ -102,6 +102,7 @@ class FeetFarConfig:
 
     knee_max_deg: float = 105.0  # knee angle above this at lockout, deg
     shin_max_deg: float = 10.0  # shin leaning away from the hip past this, deg (supporting)
+    bridge_shin_max_deg: float = 20.0  # glute bridge: shin leaning away past this, deg
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class FeetCloseConfig:
 
     knee_min_deg: float = 78.0  # knee angle below this at lockout, deg
     shin_min_deg: float = -10.0  # shin leaning towards the hip past this, deg (supporting)
+    bridge_shin_min_deg: float = -20.0  # glute bridge: shin leaning towards the hip past this, deg
 
 
 @dataclass(frozen=True)

@@ -144,16 +144,20 @@ def measure_rep(index: int, event: RepEvent, frames: dict[str, np.ndarray]) -> R
 
 _OPS: dict[str, Callable[[float, float], bool]] = {">": operator.gt, "<": operator.lt}
 
-THRESHOLD_ROWS: tuple[tuple[str, str, str, str, str], ...] = (
-    # (fault code, measure, op, config field of faults.<code>, when: "top" | "down" | "rep")
-    ("incomplete_lockout", "hip_extension_deg", "<", "hip_min_deg", "top"),
-    ("feet_too_far", "knee_angle_deg", ">", "knee_max_deg", "top"),
-    ("feet_too_close", "knee_angle_deg", "<", "knee_min_deg", "top"),
-    ("head_back", "head_angle_deg", ">", "head_max_deg", "top"),
-    ("no_pause", "pause_s", "<", "pause_min_s", "top"),
-    ("fast_eccentric", "eccentric_s", "<", "eccentric_min_s", "down"),
-    ("heels_up", "heel_lift", ">", "lift_max", "top"),
-    ("bench_slide", "shoulder_drift", ">", "drift_max", "rep"),
+THRESHOLD_ROWS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    # (fault code, measure, op, config field of faults.<code>, when: "top" | "down" | "rep",
+    #  variant: "bench" | "bridge" | "any"). In a glute bridge the thigh slopes up to the knee,
+    # so a good knee angle is well under 90 deg; the feet are judged by the shin there.
+    ("incomplete_lockout", "hip_extension_deg", "<", "hip_min_deg", "top", "any"),
+    ("feet_too_far", "knee_angle_deg", ">", "knee_max_deg", "top", "bench"),
+    ("feet_too_close", "knee_angle_deg", "<", "knee_min_deg", "top", "bench"),
+    ("feet_too_far", "shin_angle_deg", ">", "bridge_shin_max_deg", "top", "bridge"),
+    ("feet_too_close", "shin_angle_deg", "<", "bridge_shin_min_deg", "top", "bridge"),
+    ("head_back", "head_angle_deg", ">", "head_max_deg", "top", "any"),
+    ("no_pause", "pause_s", "<", "pause_min_s", "top", "any"),
+    ("fast_eccentric", "eccentric_s", "<", "eccentric_min_s", "down", "any"),
+    ("heels_up", "heel_lift", ">", "lift_max", "top", "any"),
+    ("bench_slide", "shoulder_drift", ">", "drift_max", "rep", "bench"),
 )
 """The plain threshold faults: a new check is a new row."""
 
@@ -170,15 +174,15 @@ _SPANS: dict[str, Callable[[RepMeasures], tuple[float, float]]] = {
 }
 
 
-def threshold_fault(row: tuple[str, str, str, str, str], m: RepMeasures, cfg: FaultsConfig) -> Fault | None:
+def threshold_fault(row: tuple[str, ...], m: RepMeasures, cfg: FaultsConfig) -> Fault | None:
     """Check one `THRESHOLD_ROWS` row against a rep."""
-    code, measure, op, field, when = row
+    code, measure, op, field, when, _ = row
     limits = getattr(cfg, code)
     value, limit = getattr(m, measure), getattr(limits, field)
     if not (math.isfinite(value) and _OPS[op](value, limit)):
         return None
     confidence = m.confidence
-    if code in SUPPORT:
+    if code in SUPPORT and SUPPORT[code][0] != measure:
         s_measure, s_op, s_field = SUPPORT[code]
         s_value = getattr(m, s_measure)
         agrees = math.isfinite(s_value) and _OPS[s_op](s_value, getattr(limits, s_field))
@@ -222,37 +226,38 @@ def lumbar_hyperextension(m: RepMeasures, cfg: FaultsConfig) -> Fault | None:
                  m.lockout_start_s, m.lockout_end_s)  # fmt: skip
 
 
-FAULT_CHECKS: dict[str, Callable[[RepMeasures, FaultsConfig], Fault | None]] = {
-    "lumbar_hyperextension": lumbar_hyperextension,
-    **{row[0]: (lambda m, cfg, row=row: threshold_fault(row, m, cfg)) for row in THRESHOLD_ROWS},
-}
-"""Fault code -> check."""
+def _applies(variant_of_row: str, variant: str) -> bool:
+    return variant_of_row in ("any", variant)
 
 
-def rep_faults(m: RepMeasures, cfg: FaultsConfig) -> list[Fault]:
-    """Every fault a rep shows, in table order (lockout angles only when judged)."""
-    faults = []
-    for code, check in FAULT_CHECKS.items():
-        fault = check(m, cfg)
-        if fault is not None:
-            faults.append(fault)
-    return faults
+def rep_faults(m: RepMeasures, cfg: FaultsConfig, variant: str = "bench") -> list[Fault]:
+    """Every fault a rep shows: lumbar first, then the table rows for this variant.
+
+    Args:
+        m: The rep's measures.
+        cfg: Fault limits.
+        variant: "bench" (hip thrust) or "bridge" (glute bridge).
+    """
+    found = [lumbar_hyperextension(m, cfg)]
+    found += [threshold_fault(row, m, cfg) for row in THRESHOLD_ROWS if _applies(row[5], variant)]
+    return [f for f in found if f is not None]
 
 
-FRAME_ROWS: tuple[tuple[str, str, str, str], ...] = (
-    # faults a live frame at the top can show: (code, angle, op, config field)
-    ("lumbar_hyperextension", "hip_extension_deg", ">", "hip_max_deg"),
-    ("feet_too_far", "knee_angle_deg", ">", "knee_max_deg"),
-    ("feet_too_close", "knee_angle_deg", "<", "knee_min_deg"),
-    ("head_back", "head_angle_deg", ">", "head_max_deg"),
-)
+FRAME_ROWS: tuple[tuple[str, str, str, str, str], ...] = (
+    # faults a live frame at the top can show: (code, angle, op, config field, variant)
+    ("lumbar_hyperextension", "hip_extension_deg", ">", "hip_max_deg", "any"),
+    *((code, name, op, field, variant) for code, name, op, field, when, variant in THRESHOLD_ROWS
+      if when == "top" and name.endswith("_deg") and code != "incomplete_lockout"),
+)  # fmt: skip
 
 
-def frame_faults(angles: dict[str, float], cfg: FaultsConfig) -> tuple[str, ...]:
+def frame_faults(angles: dict[str, float], cfg: FaultsConfig, variant: str = "bench") -> tuple[str, ...]:
     """Fault codes visible on one frame at the top (live cues before the rep is over)."""
     out = []
-    for code, name, op, field in FRAME_ROWS:
+    for code, name, op, field, row_variant in FRAME_ROWS:
         value = angles.get(name, math.nan)
+        if not _applies(row_variant, variant) or code in out:
+            continue
         if math.isfinite(value) and _OPS[op](value, getattr(getattr(cfg, code), field)):
             out.append(code)
     return tuple(out)
