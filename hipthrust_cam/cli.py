@@ -8,10 +8,14 @@ Only this module (and the live loop it starts) builds adapters and prints.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
+import signal
 import sys
+import threading
 import time
+import traceback
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -35,8 +39,16 @@ class UserError(Exception):
     """Bad input from the user: a one-line message, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Prints `hipthrust-cam: MESSAGE (see --help)` and exits with status 2."""
+        self.exit(Exit.BAD_INPUT, f"hipthrust-cam: {_one_line(message)} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="hipthrust-cam",
         description="Side-view hip-thrust form checker: counts reps, measures each, cues faults.",
     )
@@ -212,31 +224,78 @@ def _user_errors() -> tuple[type[BaseException], ...]:
             VideoWriteError)
 
 
+def _one_line(text: object) -> str:
+    """Collapses a message to one line (ffmpeg and OS messages may span several)."""
+    return " ".join(str(text).split())
+
+
+# What to do about an OS error, by errno: the second half of its one-line message.
+_OS_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space and run again",
+    errno.EDQUOT: "the disk quota is exceeded: free some space and run again",
+    errno.EACCES: "permission denied: choose another --out folder",
+    errno.EPERM: "permission denied: choose another --out folder",
+    errno.EROFS: "read-only file system: choose another --out folder",
+    errno.ENOTDIR: "a part of this path is a file, not a folder: choose another --out",
+    errno.EEXIST: "a file is in the way: choose another --out",
+    errno.ENOENT: "no such file or folder",
+}
+
+
+def _os_message(exc: OSError) -> str:
+    where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+    hint = _OS_HINTS.get(exc.errno or 0) or exc.strerror or str(exc)
+    return _one_line(f"{where}{hint}")
+
+
+def _stop_now(signum: int, frame: Any) -> None:
+    """A second Ctrl-C: leave at once (files already written are complete, never half)."""
+    os.write(2, b"hipthrust-cam: stopped at once (second Ctrl-C)\n")
+    os._exit(Exit.INTERRUPTED)
+
+
+def _first_interrupt(signum: int, frame: Any) -> None:
+    """The first Ctrl-C stops reading (the run writes what it has); the next one exits."""
+    signal.signal(signal.SIGINT, _stop_now)
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # quiet: decode errors are ours to say
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) and Exit.BAD_INPUT
     logging.basicConfig(level=logging.WARNING, format="hipthrust-cam: %(message)s")
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _first_interrupt) if in_main_thread else None
+    try:
+        return _dispatch(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         return int(COMMANDS[args.command](args))
     except KeyboardInterrupt:
         print("hipthrust-cam: stopped (Ctrl-C)", file=sys.stderr)
         return Exit.INTERRUPTED
     except _user_errors() as exc:
-        print(f"hipthrust-cam: {exc}", file=sys.stderr)
+        print(f"hipthrust-cam: {_one_line(exc)}", file=sys.stderr)
         return Exit.BAD_INPUT
     except OSError as exc:
-        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        print(f"hipthrust-cam: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"hipthrust-cam: {_os_message(exc)}", file=sys.stderr)
         return Exit.BAD_INPUT
     except Exception as exc:
         if args.debug:
-            raise
-        print(f"hipthrust-cam: internal error: {type(exc).__name__}: {exc} "
-              "(run with --debug for details and please report it)", file=sys.stderr)
+            traceback.print_exc()
+        else:
+            print(f"hipthrust-cam: internal error: {type(exc).__name__}: {_one_line(exc)} "
+                  "(run with --debug for details and please report it)", file=sys.stderr)
         return Exit.INTERNAL
