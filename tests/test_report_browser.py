@@ -55,14 +55,6 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def dom(run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The page's DOM after Chromium has loaded and laid it out."""
-    proc = _run(tmp_path_factory.mktemp("chrome"), (run_dir / "report.html").as_uri(), "--dump-dom")
-    assert "<html" in proc.stdout, proc.stderr[-2000:]
-    return proc.stdout
-
-
 def test_chromium_takes_a_screenshot(run_dir: Path, tmp_path: Path) -> None:
     png = tmp_path / "report.png"
     proc = _run(
@@ -102,7 +94,7 @@ def test_rendered_page_requests_nothing_external(dom: str) -> None:
     assert not [t for t, _ in found if t in {"script", "link", "iframe", "object", "embed"}]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def served(run_dir: Path) -> Iterator[tuple[str, list[str]]]:
     """The run folder over local HTTP; yields the page URL and the list of requested paths."""
     requested: list[str] = []
@@ -129,8 +121,14 @@ def served(run_dir: Path) -> Iterator[tuple[str, list[str]]]:
         thread.join(timeout=5)
 
 
-def test_browser_requests_only_the_page_itself(served: tuple, tmp_path: Path) -> None:
-    url, requested = served
-    proc = _run(tmp_path, url, "--dump-dom")
+@pytest.fixture(scope="module")
+def dom(served: tuple, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The page's DOM after Chromium has loaded it from a local HTTP server."""
+    proc = _run(tmp_path_factory.mktemp("chrome"), served[0], "--dump-dom")
     assert 'id="rep-3"' in proc.stdout, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_browser_requests_only_the_page_itself(served: tuple, dom: str) -> None:
+    requested = served[1]
     assert set(requested) - {"/favicon.ico"} == {"/report.html"}, requested
