@@ -23,7 +23,20 @@ from hipthrust_cam.types import Frame
 log = logging.getLogger(__name__)
 
 MAX_REASONABLE_FPS = 1000.0
+MIN_REASONABLE_FPS = 1.0
 DEFAULT_FPS = 30.0
+SHORT_READ_FRAC = 0.9  # reading fewer than this fraction of the claimed frames = cut short
+
+# File signatures of still images (an image opens as a one-frame "video" in FFmpeg).
+_IMAGE_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF87a": "a GIF image",
+    b"GIF89a": "a GIF image",
+    b"BM": "a BMP image",
+    b"II*\x00": "a TIFF image",
+    b"MM\x00*": "a TIFF image",
+}
 
 
 class SourceError(Exception):
@@ -52,10 +65,21 @@ class SourceInfo:
     scale: float
 
 
+def _fps_is_sane(value: float) -> bool:
+    return math.isfinite(value) and MIN_REASONABLE_FPS <= value <= MAX_REASONABLE_FPS
+
+
 def _sane_fps(value: float) -> float:
-    if not math.isfinite(value) or value <= 0 or value > MAX_REASONABLE_FPS:
-        return DEFAULT_FPS
-    return float(value)
+    return float(value) if _fps_is_sane(value) else DEFAULT_FPS
+
+
+def _image_kind(path: Path) -> str | None:
+    """'a PNG image' etc. when the file starts like a still image, else None."""
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    return next((kind for magic, kind in _IMAGE_MAGIC.items() if head.startswith(magic)), None)
 
 
 def _scale_for(width: int, height: int, max_long_side: int) -> float:
@@ -81,11 +105,18 @@ class _CaptureSource:
         ok, first = cap.read()
         if not ok or first is None or first.ndim != 3:
             cap.release()
-            raise SourceError(f"{name}: no video frames could be read")
+            raise SourceError(f"{name}: no video frames could be read (empty or damaged "
+                              "video): check it plays, or record/export it again")
         self._first = first
         h, w = first.shape[:2]
         self._scale = _scale_for(w, h, max_long_side)
-        fps = _sane_fps(cap.get(cv2.CAP_PROP_FPS))
+        raw_fps = cap.get(cv2.CAP_PROP_FPS)
+        fps = _sane_fps(raw_fps)
+        # With absurd metadata the container's times are not trusted either (see _timestamp).
+        self._trust_times = _fps_is_sane(raw_fps)
+        if not self._trust_times:
+            log.warning("%s: frame rate %.4g in the file is not plausible; using %g fps",
+                        name, raw_fps, fps)
         count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
         frames = int(count) if math.isfinite(count) and 0 < count < 1e8 else 0
         sw, sh = _resize(first, self._scale).shape[1::-1]
@@ -104,6 +135,10 @@ class _CaptureSource:
             yield Frame(index, t_s, _resize(image, self._scale))
             index += 1
             image = self._read()
+        if self.info.frame_count and index < SHORT_READ_FRAC * self.info.frame_count:
+            log.warning("%s: the video ended after %d of the %d frames it claims (damaged or cut "
+                        "short?); analysed what could be read", self.info.name, index,
+                        self.info.frame_count)
 
     def _read(self) -> np.ndarray | None:
         ok, image = self._cap.read()
@@ -129,15 +164,22 @@ class VideoFileSource(_CaptureSource):
         if path.is_dir():
             raise SourceError(f"{path}: is a folder, not a video file")
         if path.stat().st_size == 0:
-            raise SourceError(f"{path}: the file is empty")
+            raise SourceError(f"{path}: the file is empty (0 bytes): record or copy it again")
+        kind = _image_kind(path)
+        if kind is not None:
+            raise SourceError(f"{path}: is {kind}, not a video: give a recorded video file")
         cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
         if not cap.isOpened():
-            raise SourceError(f"{path}: not a video OpenCV can read (is it an image or text?)")
+            cap.release()
+            raise SourceError(
+                f"{path}: cannot be read as a video (not a video file, or damaged or only "
+                "partly downloaded): check it plays, or export/download it again"
+            )
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         super().__init__(cap, str(path), max_long_side)
 
     def _timestamp(self, index: int, last_t: float) -> float:
-        t_s = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+        t_s = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 if self._trust_times else math.nan
         if not math.isfinite(t_s) or t_s <= last_t:
             # Some containers report no or repeated times: fall back to the nominal rate,
             # but never go backwards (MediaPipe needs strictly increasing times).
