@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")  # its C++ log would add stderr lines
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # quiet: decode errors are ours to say
     try:
         args = _parser().parse_args(argv)
