@@ -23,7 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from hipthrust_cam.drawing import OverlayStyle, draw
+from hipthrust_cam.drawing import OverlayStyle, draw, draw_skeleton
 from hipthrust_cam.keypoints_io import save_keypoints
 from hipthrust_cam.report_io import write_run_reports
 from hipthrust_cam.types import Frame, KeypointSeries, PoseFrame
@@ -149,15 +149,17 @@ class RunRecorder:
         image = draw(frame.image, result, self.style) if needs_image else None
         if self.writer is not None and image is not None:
             self.writer.write(image)
-        self._keep_thumbnail(frame, result, image)
+        self._keep_thumbnail(frame, result)
         if self.on_result is not None:
             self.on_result(frame, result, image)
 
-    def _keep_thumbnail(self, frame: Frame, result: Any, image: np.ndarray | None) -> None:
+    def _keep_thumbnail(self, frame: Frame, result: Any) -> None:
         hip = result.angles.get("hip_extension_deg", math.nan)
         if result.phase == "lockout" and math.isfinite(hip):
             if self._best is None or hip > self._best[0]:
-                shown = image if image is not None else draw(frame.image, result, self.style)
+                # Skeleton only: the live panel's rep counter would read one rep behind here.
+                shown = frame.image.copy()
+                draw_skeleton(shown, result, self.style)
                 self._best = (hip, shown)
         done = result.rep_completed
         if done is not None:
