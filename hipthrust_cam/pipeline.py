@@ -155,12 +155,12 @@ class RunRecorder:
 
     def _keep_thumbnail(self, frame: Frame, result: Any) -> None:
         hip = result.angles.get("hip_extension_deg", math.nan)
-        if result.phase == "lockout" and math.isfinite(hip):
-            if self._best is None or hip > self._best[0]:
-                # Skeleton only: the live panel's rep counter would read one rep behind here.
-                shown = frame.image.copy()
-                draw_skeleton(shown, result, self.style)
-                self._best = (hip, shown)
+        better = self._best is None or hip > self._best[0]
+        if result.phase == "lockout" and math.isfinite(hip) and better:
+            # Skeleton only: the live panel's rep counter would read one rep behind here.
+            shown = frame.image.copy()
+            draw_skeleton(shown, result, self.style)
+            self._best = (hip, shown)
         done = result.rep_completed
         if done is not None:
             if self._best is not None:
