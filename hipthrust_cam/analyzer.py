@@ -33,7 +33,7 @@ from hipthrust_cam.features import (
 )
 from hipthrust_cam.filters import SmootherParams, make_smoother
 from hipthrust_cam.reps import RepCounter, RepEvent
-from hipthrust_cam.setup import COUNTED_MOVEMENTS, MESSAGES, SetupTracker, classify_rep
+from hipthrust_cam.setup import COUNTED_MOVEMENTS, MESSAGES, SetupTracker, classify_posture, classify_rep
 from hipthrust_cam.types import PROFILE_SAMPLES, KeypointSeries, PoseFrame
 
 SCHEMA_VERSION = 1
@@ -172,8 +172,10 @@ class Analyzer:
         event = self._counter.finish()
         if event is not None:
             rep, _ = self._on_event(event)
-            if rep is not None and results:
-                results[-1] = replace(results[-1], rep_completed=rep, rep_count=len(self.reps))
+            if results:
+                results[-1] = replace(
+                    results[-1], rep_completed=rep, rep_count=len(self.reps), messages=self._messages()
+                )
         return results
 
     def _final(self, t: float, vec: np.ndarray) -> FrameResult:
@@ -188,7 +190,7 @@ class Analyzer:
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}
         event = self._counter.update(t, angles["hip_extension_deg"])
         phase = self._counter.phase
-        live = frame_faults(angles, self.cfg.faults, self._variant()) if phase == "lockout" and self._countable() else ()
+        live = self._live_faults(angles, phase, feats)
         rep, codes = self._on_event(event) if event is not None else (None, None)
         cue, good = self._cues.update(t, live, codes)
         self._timeline.t_s.append(t)
@@ -196,6 +198,15 @@ class Analyzer:
         self._timeline.angles.append([angles[n] for n in ANGLE_NAMES])
         self._timeline.faults.append(live)
         return FrameResult(t, pose, side, angles, phase, len(self.reps), live, cue, good, self._messages(), rep)
+
+    def _live_faults(self, angles: dict[str, float], phase: str, feats: np.ndarray) -> tuple[str, ...]:
+        """Faults to cue before the rep is over: only at the top of a hip-thrust-like posture."""
+        if phase != "lockout" or not self._countable():
+            return ()
+        posture = {**angles, "shoulder_above_ankle": float(feats[FEATURE_NAMES.index("shoulder_above_ankle")])}
+        if classify_posture(posture, self.cfg.setup) not in COUNTED_MOVEMENTS:
+            return ()
+        return frame_faults(angles, self.cfg.faults, self._variant())
 
     def _variant(self) -> str:
         bridges = sum(r.movement == "glute_bridge" for r in self.reps)
@@ -295,7 +306,8 @@ class Analyzer:
 
     def _summary(self, partial: bool) -> dict[str, Any]:
         counts = Counter(f.code for r in self.reps for f in r.faults)
-        top = counts.most_common(1)[0][0] if counts else None
+        rank = {code: i for i, code in enumerate(self.cfg.cues.priority)}
+        top = min(counts, key=lambda c: (-counts[c], rank.get(c, len(rank)))) if counts else None
         t = self._timeline.t_s
         return {
             "clean_reps": sum(r.clean for r in self.reps),

@@ -177,6 +177,22 @@ def movement_rows(cfg: SetupConfig) -> tuple[tuple[str, dict[str, tuple[float, f
     return (("glute_bridge", bridge), *_OTHER_ROWS)
 
 
+def classify_posture(values: dict[str, float], cfg: SetupConfig) -> str:
+    """Label a posture by the movement table.
+
+    Args:
+        values: Measure name -> value (the table's keys; missing or NaN never matches).
+        cfg: Setup limits.
+
+    Returns:
+        "hip_thrust", "glute_bridge", "push_up", "squat", "deadlift" or "unknown".
+    """
+    for label, ranges in movement_rows(cfg):
+        if all(math.isfinite(values.get(k, math.nan)) and lo <= values[k] <= hi for k, (lo, hi) in ranges.items()):
+            return label
+    return "unknown"
+
+
 def classify_rep(m: RepMeasures, bottom: dict[str, float], cfg: SetupConfig) -> str:
     """Label a candidate rep by its lockout posture (and its bottom).
 
@@ -186,11 +202,7 @@ def classify_rep(m: RepMeasures, bottom: dict[str, float], cfg: SetupConfig) -> 
         cfg: Setup limits.
 
     Returns:
-        "hip_thrust", "glute_bridge", "push_up", "squat", "deadlift" or "unknown".
+        See `classify_posture`.
     """
     names = ("hip_extension_deg", "knee_angle_deg", "torso_angle_deg", "shoulder_above_ankle")
-    values = {**{k: getattr(m, k) for k in names}, **bottom}
-    for label, ranges in movement_rows(cfg):
-        if all(math.isfinite(values.get(k, math.nan)) and lo <= values[k] <= hi for k, (lo, hi) in ranges.items()):
-            return label
-    return "unknown"
+    return classify_posture({**{k: getattr(m, k) for k in names}, **bottom}, cfg)

@@ -1,0 +1,101 @@
+"""The analyzer on real reference clips (../shared/clips), against MANIFEST.md's expectations.
+
+Keypoints come from the real pose stage through the session fixture `clip_keypoints`, which
+skips with a reason when the clips or the model are absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from hipthrust_cam.analyzer import analyze_series
+from hipthrust_cam.config import Config
+from hipthrust_cam.setup import MESSAGES
+from hipthrust_cam.types import KeypointSeries
+
+GetKeypoints = Callable[[str], KeypointSeries]
+
+
+def analyze(clip_keypoints: GetKeypoints, name: str) -> dict:
+    _, report = analyze_series(clip_keypoints(name), Config())
+    return report
+
+
+def fault_codes(rep: dict) -> set[str]:
+    return {f["code"] for f in rep["faults"]}
+
+
+@pytest.mark.parametrize(
+    ("clip", "fault", "knee_range"),
+    [
+        ("ht_db_feetclose_side_tiktok.mp4", "feet_too_close", (60.0, 78.0)),
+        ("ht_db_feetfar_side_tiktok.mp4", "feet_too_far", (105.0, 120.0)),
+    ],
+)
+def test_dumbbell_hip_thrust_two_reps_with_the_foot_fault(
+    clip_keypoints: GetKeypoints, clip: str, fault: str, knee_range: tuple[float, float]
+) -> None:
+    report = analyze(clip_keypoints, clip)
+    assert report["rep_count"] == 2
+    assert report["setup"]["side"] == "left"
+    assert report["setup"]["view"] == "side"
+    assert report["setup"]["variant"] == "bench"
+    for rep in report["reps"]:
+        assert fault in fault_codes(rep)
+        assert knee_range[0] <= rep["knee_angle_deg"] <= knee_range[1]
+        assert 155.0 <= rep["hip_extension_deg"] <= 180.0
+        other = {"feet_too_far", "feet_too_close"} - {fault}
+        assert not fault_codes(rep) & other
+        assert "lumbar_hyperextension" not in fault_codes(rep)
+    assert report["summary"]["most_frequent_cue"] == Config().cues.texts[fault]
+
+
+def test_feetfar_trailing_start_is_not_a_rep(clip_keypoints: GetKeypoints) -> None:
+    report = analyze(clip_keypoints, "ht_db_feetfar_side_tiktok.mp4")
+    tops = [rep["lockout_start_s"] for rep in report["reps"]]
+    assert tops[0] == pytest.approx(2.6, abs=0.8)
+    assert tops[1] == pytest.approx(8.6, abs=0.8)
+
+
+def test_glute_bridge_is_recognised_and_the_top_start_adds_nothing(clip_keypoints: GetKeypoints) -> None:
+    report = analyze(clip_keypoints, "gb_band_side_pexels.mp4")
+    assert report["rep_count"] == 2
+    assert report["setup"]["variant"] == "bridge"
+    assert report["setup"]["movement"] == "glute_bridge"
+    assert report["setup"]["side"] == "right"
+    assert report["reps"][0]["start_s"] > 1.0  # the clip starts at the top
+
+
+@pytest.mark.parametrize(
+    ("clip", "message"),
+    [
+        ("neg_deadlift_side_gym.mp4", MESSAGES["not_hip_thrust"]),
+        ("neg_squat_front_pexels.mp4", MESSAGES["front_view"]),
+    ],
+)
+def test_other_movements_give_no_reps_and_say_why(clip_keypoints: GetKeypoints, clip: str, message: str) -> None:
+    results, report = analyze_series(clip_keypoints(clip), Config())
+    assert report["rep_count"] == 0
+    assert report["reps"] == []
+    assert message in report["setup"]["warnings"]
+    assert message in results[-1].messages
+    assert all(r.cue is None for r in results)
+
+
+def test_pushup_gives_no_reps(clip_keypoints: GetKeypoints) -> None:
+    results, report = analyze_series(clip_keypoints("neg_pushup_rot90meta_gym.mp4"), Config())
+    assert report["rep_count"] == 0
+    assert report["setup"]["variant"] is None
+    assert not any(r.rep_completed for r in results)
+
+
+def test_closeup_says_knees_or_feet_not_visible_and_judges_nothing(clip_keypoints: GetKeypoints) -> None:
+    results, report = analyze_series(clip_keypoints("neg_inclinepushup_side_closeup_pexels.mp4"), Config())
+    assert report["rep_count"] == 0
+    warnings = report["setup"]["warning_codes"]
+    assert {"knees_out", "feet_out"} & set(warnings)
+    shown = {m for r in results for m in r.messages}
+    assert shown & {MESSAGES["knees_out"], MESSAGES["feet_out"]}
+    assert all(r.angles["knee_angle_deg"] != r.angles["knee_angle_deg"] for r in results)  # all NaN
