@@ -1,0 +1,423 @@
+"""Live mode: feeds, keys, spoken cues, and `hipthrust-cam live` end to end (no display needed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import MODEL, ROOT, SAMPLES
+
+from hipthrust_cam import live
+from hipthrust_cam.analyzer import Analyzer
+from hipthrust_cam.cli import main
+from hipthrust_cam.config import load_config
+from hipthrust_cam.synth.kinematics import SetSpec, simulate
+from hipthrust_cam.types import Frame
+from hipthrust_cam.voice import Voice
+from hipthrust_cam.window import DisplayError, check_display
+
+SAMPLE = SAMPLES / "rushed_no_pause.mp4"
+
+
+class FakeClock:
+    """A clock that only moves when slept on or told to (no real waiting)."""
+
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += max(0.0, seconds)
+
+
+class SlowPose:
+    """Wraps a pose backend; each detection costs `cost_s` on the fake clock."""
+
+    def __init__(self, inner, clock: FakeClock, cost_s: float) -> None:
+        self.inner, self.clock, self.cost_s = inner, clock, cost_s
+        self.seen: list[int] = []
+
+    def detect(self, frame: Frame):
+        self.clock.t += self.cost_s
+        self.seen.append(frame.index)
+        return self.inner.detect(frame)
+
+
+class IndexedReplay:
+    """Serves the recorded pose of each frame by its index (so dropped frames stay aligned)."""
+
+    def __init__(self, series) -> None:
+        self.series = series
+
+    def detect(self, frame: Frame):
+        return self.series.frame(frame.index)
+
+
+class ScriptedDisplay:
+    """Presses `keys[n]` after the n-th shown frame; closes after `close_after` frames."""
+
+    def __init__(self, keys: dict[int, str] | None = None, close_after: int | None = None):
+        self.keys = {n: ord(k) for n, k in (keys or {}).items()}
+        self.close_after = close_after
+        self.images: list[np.ndarray] = []
+        self.polls = 0
+
+    def show(self, image: np.ndarray) -> None:
+        self.images.append(image if len(self.images) < 40 else None)  # bounded memory
+
+    def poll_key(self, wait_ms: int = 1) -> int:
+        self.polls += 1
+        return self.keys.pop(len(self.images), -1)
+
+    def is_open(self) -> bool:
+        return self.close_after is None or len(self.images) < self.close_after
+
+
+def _frames(n: int, fps: float = 30.0, size=(480, 854)):
+    image = np.zeros((*size, 3), np.uint8)
+    return [Frame(i, i / fps, image) for i in range(n)]
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return simulate(SetSpec(reps=3, setup_s=1.0, tail_s=0.5))
+
+
+def _loop(synthetic, display, clock=None, cost_s=0.0, drop_late=False):
+    clock = clock or FakeClock()
+    series = synthetic.series
+    frames = _frames(len(series), series.fps, (series.image_size[1], series.image_size[0]))
+    feed = live.PacedFeed(frames, clock, drop_late=drop_late)
+    pose = SlowPose(IndexedReplay(series), clock, cost_s)
+    analyzer = live.LiveAnalyzer(Analyzer(load_config(None), series.image_size, offline=False))
+    loop = live.LiveLoop(feed, pose, analyzer, display, clock, fps=series.fps)
+    interrupted = loop.run()
+    return loop, analyzer, pose, interrupted
+
+
+# -- feeds --------------------------------------------------------------------------------------
+
+
+def test_paced_feed_plays_a_video_at_its_own_rate() -> None:
+    clock = FakeClock()
+    feed = live.PacedFeed(_frames(10, size=(4, 4)), clock, drop_late=False)
+    start = clock.now()
+    got = [feed.next() for _ in range(10)]
+    assert feed.next() is None
+    assert [f.index for f, _ in got] == list(range(10))
+    assert clock.now() - start == pytest.approx(9 / 30.0)
+    assert [a for _, a in got] == pytest.approx([start + i / 30.0 for i in range(10)])
+
+
+def test_paced_feed_drops_stale_frames_only_when_asked() -> None:
+    for drop, expect_all in ((True, False), (False, True)):
+        clock = FakeClock()
+        feed = live.PacedFeed(_frames(30, size=(4, 4)), clock, drop_late=drop)
+        seen = []
+        while (got := feed.next()) is not None:
+            seen.append(got[0].index)
+            clock.t += 0.1  # inference three times slower than the frames arrive
+        assert (seen == list(range(30))) == expect_all
+        if drop:
+            assert 8 <= len(seen) <= 12 and feed.dropped == 30 - len(seen)
+            assert seen[-1] >= 27  # keeps up with the video instead of lagging behind
+
+
+def test_paused_feed_resumes_where_it_stopped() -> None:
+    clock = FakeClock()
+    feed = live.PacedFeed(_frames(5, size=(4, 4)), clock, drop_late=True)
+    feed.next()
+    feed.pause()
+    clock.t += 60.0
+    feed.resume()
+    assert [feed.next()[0].index for _ in range(4)] == [1, 2, 3, 4]
+    assert feed.dropped == 0
+
+
+def test_camera_feed_keeps_only_the_newest_frame() -> None:
+    release = threading.Event()
+
+    def camera():
+        for frame in _frames(50, size=(4, 4)):
+            yield frame
+            if frame.index == 0:
+                release.wait(5.0)  # the loop is busy with frame 0 meanwhile
+
+    clock = FakeClock()
+    with live.LatestFrameFeed(camera(), clock) as feed:
+        first = feed.next()
+        release.set()
+        time.sleep(0.3)  # the camera delivers 49 more frames while "inference" runs
+        newest = feed.next()
+        assert feed.next() is None  # the camera stopped: the feed ends
+    assert first[0].index == 0 and newest[0].index == 49
+    assert feed.dropped == 48
+
+
+def test_camera_feed_raises_the_readers_error_in_the_loop() -> None:
+    def broken():
+        yield from _frames(1, size=(4, 4))
+        raise ValueError("decoder broke")
+
+    with live.LatestFrameFeed(broken(), FakeClock()) as feed:
+        time.sleep(0.1)
+        feed.next()
+        with pytest.raises(ValueError, match="decoder broke"):
+            feed.next()
+
+
+# -- the loop -----------------------------------------------------------------------------------
+
+
+def test_loop_counts_every_rep_and_measures_latency(synthetic) -> None:
+    loop, analyzer, pose, interrupted = _loop(synthetic, ScriptedDisplay(), cost_s=0.02)
+    report = analyzer.report({"name": "synthetic"})
+    assert not interrupted and loop.ended_by == "source ended"
+    assert report["rep_count"] == 3
+    assert loop.shown == len(synthetic.series)
+    assert np.median(loop.latencies_ms) == pytest.approx(20.0, abs=1.0)
+    info = loop.live_info()
+    assert info["latency_ms"]["median"] == pytest.approx(20.0, abs=1.0)
+    assert info["frames_dropped"] == 0
+
+
+def test_q_ends_the_set_early_and_keeps_what_was_measured(synthetic) -> None:
+    display = ScriptedDisplay(keys={40: "q"})
+    loop, analyzer, pose, interrupted = _loop(synthetic, display)
+    assert loop.ended_by == "key" and not interrupted
+    assert len(pose.seen) == 40 and len(display.images) == 40
+
+
+def test_closing_the_window_ends_the_set(synthetic) -> None:
+    loop, *_ = _loop(synthetic, ScriptedDisplay(close_after=25))
+    assert loop.ended_by == "window closed" and loop.shown == 25
+
+
+def test_space_pauses_and_shows_paused_until_pressed_again(synthetic) -> None:
+    display = ScriptedDisplay(keys={30: " ", 33: " "})
+    clock = FakeClock()
+    loop, analyzer, pose, _ = _loop(synthetic, display, clock=clock, drop_late=True)
+    paused = display.images[30:33]
+    assert len(paused) == 3
+    assert all(not np.array_equal(img, display.images[29]) for img in paused)  # "PAUSED" drawn
+    assert pose.seen == list(range(len(synthetic.series)))  # paused frames were not skipped
+    assert analyzer.report({})["rep_count"] == 3
+
+
+def test_r_resets_the_shown_count_but_the_report_keeps_every_rep(synthetic) -> None:
+    series = synthetic.series
+    reset_at = int(np.searchsorted(series.t_s, synthetic.truth["reps"][2]["start_s"] + 0.3))
+    loop, analyzer, *_ = _loop(synthetic, ScriptedDisplay(keys={reset_at: "r"}))
+    report = analyzer.report({})
+    assert report["rep_count"] == 3
+    resets = report["live"]["count_resets"]
+    assert resets == [{"t_s": pytest.approx(series.t_s[reset_at - 1], abs=0.05),
+                       "reps_before": 2}]
+    assert analyzer.base == 2
+
+
+def test_setup_guide_lines_say_who_is_seen(synthetic) -> None:
+    class R:
+        def __init__(self, num_poses: int, side: str | None) -> None:
+            self.pose = type("P", (), {"num_poses": num_poses})()
+            self.side = side
+
+    assert "Get in frame" in live.guide_lines(R(0, None))[-1]
+    assert "Several people" in live.guide_lines(R(2, "left"))[-1]
+    assert live.guide_lines(R(1, "right"))[-1] == "Right side faces the camera"
+    assert any("side-on" in line for line in live.guide_lines(R(1, "left")))
+
+
+def test_setup_guide_shows_until_the_lifter_starts(synthetic, monkeypatch) -> None:
+    guided: list[int] = []
+    real = live.draw_setup_guide
+
+    def spy(image, lines, style) -> None:
+        guided.append(len(display.images))
+        real(image, lines, style)
+
+    monkeypatch.setattr(live, "draw_setup_guide", spy)
+    display = ScriptedDisplay()
+    _loop(synthetic, display)
+    first_rep = int(np.searchsorted(synthetic.series.t_s, synthetic.truth["reps"][0]["start_s"]))
+    assert guided[0] == 0 and guided == list(range(len(guided)))  # from the start, unbroken
+    assert first_rep - 15 <= len(guided) <= first_rep + 15  # and gone once the first rep starts
+
+
+# -- voice --------------------------------------------------------------------------------------
+
+
+def test_voice_never_blocks_and_drops_stale_cues() -> None:
+    speaking = threading.Event()
+    release = threading.Event()
+
+    def runner(command):
+        speaking.set()
+        release.wait(5.0)
+
+    with Voice(engine="tts", runner=runner) as voice:
+        voice.say("Ribs down")
+        assert speaking.wait(2.0)
+        started = time.monotonic()
+        for text in ("Feet closer", "Chin tucked", "Full lockout"):
+            voice.say(text)
+        assert time.monotonic() - started < 0.5
+        release.set()
+        deadline = time.monotonic() + 3.0
+        while len(voice.spoken) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert voice.spoken == ["Ribs down", "Full lockout"]
+    assert voice.dropped == 2
+
+
+def test_voice_without_a_tts_program_warns_once_and_stays_silent(caplog) -> None:
+    with Voice(which=lambda name: None) as voice:
+        voice.say("Ribs down")
+        assert not voice.available
+    assert len([r for r in caplog.records if "espeak-ng" in r.getMessage()]) == 1
+
+
+def test_loop_speaks_a_new_cue_once(synthetic) -> None:
+    said: list[str] = []
+    clock = FakeClock()
+    series = simulate(SetSpec(reps=2, setup_s=1.0, tail_s=0.5, lockout_knee_deg=120.0)).series
+    frames = _frames(len(series), series.fps, (series.image_size[1], series.image_size[0]))
+    analyzer = live.LiveAnalyzer(Analyzer(load_config(None), series.image_size, offline=False))
+    voice = type("V", (), {"say": lambda self, text: said.append(text)})()
+    loop = live.LiveLoop(live.PacedFeed(frames, clock, False), IndexedReplay(series), analyzer,
+                         ScriptedDisplay(), clock, voice=voice, fps=series.fps)
+    loop.run()
+    assert "Feet closer" in said
+    assert all(a != b for a, b in zip(said, said[1:], strict=False))
+
+
+# -- displays -----------------------------------------------------------------------------------
+
+
+def test_no_display_is_a_clear_error_suggesting_no_window() -> None:
+    with pytest.raises(DisplayError, match="--no-window"):
+        check_display({"PATH": os.environ.get("PATH", "")})
+    with pytest.raises(DisplayError, match="--no-window"):
+        check_display({"DISPLAY": ":87", "PATH": os.environ.get("PATH", "")})
+
+
+# -- the command, end to end --------------------------------------------------------------------
+
+
+def _run_cli(*args: str, timeout: float = 60.0, env: dict | None = None):
+    return subprocess.run([sys.executable, "-m", "hipthrust_cam", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def _needs_sample() -> None:
+    if not SAMPLE.is_file() or SAMPLE.stat().st_size < 1000 or not MODEL.is_file():
+        pytest.skip(f"the bundled sample {SAMPLE.name} or the pose model is missing")
+
+
+def test_no_camera_exits_2_with_one_line(tmp_path) -> None:
+    done = _run_cli("live", "--camera", "99", "--no-window", "--out", str(tmp_path / "run"))
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.startswith("hipthrust-cam")]
+    assert len(lines) == 1 and "camera 99" in lines[0] and "--camera" in lines[0]
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_no_display_exits_2_suggesting_no_window(tmp_path) -> None:
+    _needs_sample()
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    done = _run_cli("live", "--source", str(SAMPLE), "--out", str(tmp_path / "run"), env=env)
+    assert done.returncode == 2
+    assert "--no-window" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.fixture(scope="module")
+def live_and_analyze(tmp_path_factory):
+    _needs_sample()
+    base = tmp_path_factory.mktemp("live")
+    saved = live.CLOCK
+    live.CLOCK = FakeClock()
+    try:
+        status = main(["live", "--source", str(SAMPLE), "--no-window", "--out",
+                       str(base / "live")])
+    finally:
+        live.CLOCK = saved
+    assert status == 0
+    assert main(["analyze", str(SAMPLE), "--no-video", "--out", str(base / "analyze")]) == 0
+    return base / "live", base / "analyze"
+
+
+def test_live_on_a_video_counts_what_analyze_counts(live_and_analyze) -> None:
+    live_dir, analyze_dir = live_and_analyze
+    got = json.loads((live_dir / "report.json").read_text())
+    want = json.loads((analyze_dir / "report.json").read_text())
+    truth = json.loads(SAMPLE.with_suffix(".truth.json").read_text())
+    assert got["rep_count"] == want["rep_count"] == truth["rep_count"]
+    codes = [sorted(f["code"] for f in r["faults"]) for r in got["reps"]]
+    assert codes == [sorted(f["code"] for f in r["faults"]) for r in want["reps"]]
+    assert {"no_pause", "fast_eccentric"} <= set().union(*map(set, codes))
+
+
+def test_live_writes_the_outputs_of_analyze_and_its_latency(live_and_analyze) -> None:
+    live_dir, _ = live_and_analyze
+    for name in ("keypoints.npz", "report.json", "reps.csv", "timeline.csv", "report.html",
+                 "live.mp4"):
+        assert (live_dir / name).is_file(), name
+    report = json.loads((live_dir / "report.json").read_text())
+    assert report["live"]["frames_dropped"] == 0
+    assert report["live"]["frames_shown"] == report["source"]["frames"] > 250
+    assert report["live"]["latency_ms"]["median"] is not None
+    assert report["live"]["ended_by"] == "source ended"
+
+
+def test_ctrl_c_mid_set_writes_the_reps_so_far(tmp_path) -> None:
+    _needs_sample()
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hipthrust_cam", "live", "--source", str(SAMPLE), "--no-window",
+         "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "live from" in proc.stderr.readline()  # the loop has started
+        time.sleep(6.0)  # past the first reps (at the video's own rate)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["summary"]["partial"] is True
+    assert report["live"]["ended_by"] == "Ctrl-C"
+    assert 0 < report["source"]["frames"] < 303
+    assert "interrupted" in stdout and "Traceback" not in stderr
+
+
+def test_live_mp4_keeps_time_when_frames_are_dropped(tmp_path) -> None:
+    class Writer:
+        frames = 0
+
+        def write(self, image) -> None:
+            Writer.frames += 1
+
+    clock = FakeClock()
+    spec = simulate(SetSpec(reps=1, setup_s=0.5, tail_s=0.5))
+    series = spec.series
+    frames = _frames(len(series), series.fps, (120, 160))
+    loop = live.LiveLoop(live.PacedFeed(frames, clock, drop_late=True),
+                         SlowPose(IndexedReplay(series), clock, 0.1),
+                         live.LiveAnalyzer(Analyzer(load_config(None), series.image_size,
+                                                    offline=False)),
+                         ScriptedDisplay(), clock, writer=Writer(), fps=series.fps)
+    loop.run()
+    assert loop.live_info()["frames_dropped"] > len(series) / 2
+    assert abs(Writer.frames - len(series)) <= 4
