@@ -125,7 +125,11 @@ def _load_config(path: Path | None, model: Path | None = None) -> Any:
 
     from hipthrust_cam.config import load_config
 
-    config = load_config(path)
+    try:
+        config = load_config(path)
+    except UnicodeDecodeError as exc:  # tomllib decodes UTF-8 itself; not a ConfigError
+        raise UserError(f"{path}: not a UTF-8 text TOML file ({exc.reason}): save it as "
+                        "plain text") from exc
     if model is not None:
         config = replace(config, pose=replace(config.pose, model_path=str(model)))
     return config
