@@ -29,6 +29,8 @@ _TOP_HOLD_S = 0.3  # a clip ending at the top counts the rep if it held the top 
 _STALL_DPS = 10.0  # slower than this, deg/s, the hips are still (start and end of a rep)
 _START_ZONE = 0.35  # a stall in this lower fraction of the range restarts the rep's clock
 _RECENT = 90  # samples kept from before a rise, to find where it started
+_STILL_FRAC = 0.12  # at the top, slower than this share of the rep's peak speed is still
+_MIN_STILL_DPS = 4.0  # ... but never demand stiller than this, deg/s (noise)
 
 
 @dataclass(frozen=True)
@@ -250,11 +252,15 @@ class RepCounter:
         t, x = np.array(self._hist).T
         speed = _speeds(t, x)
         near = x >= self._peak - self.cfg.lockout_band_deg
-        still = near & (speed <= self.cfg.lockout_speed_dps)
+        peak_i = int(np.argmax(x))
+        # "Still" is relative to the rep's own speed on each side of the peak (slow tempos).
+        up = max(float(speed[: peak_i + 1].max()), 1e-6)
+        down = max(float(speed[peak_i:].max()), 1e-6)
+        limit = np.where(np.arange(len(t)) <= peak_i, up, down) * _STILL_FRAC
+        still = near & (speed <= np.clip(limit, _MIN_STILL_DPS, self.cfg.lockout_speed_dps))
         idx = np.flatnonzero(still if still.any() else near)
         if idx.size == 0:
             return math.nan, math.nan
-        peak_i = int(np.argmax(x))
         # The plateau is the still run around the peak; a hitch later in the rep is not.
         return float(t[min(idx[0], peak_i)]), float(t[max(idx[-1], peak_i)])
 
