@@ -55,7 +55,7 @@ class SmoothingConfig:
     live_filter: str = "one_euro"  # filter name used live
     offline_filter: str = "centred"  # filter name used on recorded video
     min_cutoff_hz: float = 1.5  # One Euro minimum cutoff, Hz
-    beta: float = 0.02  # One Euro speed coefficient, 1/px
+    beta: float = 0.05  # One Euro speed coefficient, 1/px
     d_cutoff_hz: float = 1.0  # One Euro derivative cutoff, Hz
     window_frames: int = 7  # centred window length, frames (odd)
     max_gap_s: float = 0.3  # gaps up to this long are interpolated offline; longer stay NaN

@@ -51,7 +51,7 @@ class SmootherParams:
     """
 
     min_cutoff_hz: float = 1.5
-    beta: float = 0.02
+    beta: float = 0.05
     d_cutoff_hz: float = 1.0
     window_frames: int = 7
     max_gap_frames: int = 9
