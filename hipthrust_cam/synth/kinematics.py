@@ -23,7 +23,7 @@ from hipthrust_cam.types import KeypointSeries
 
 BODY = {  # segment lengths as fractions of body height (adult proportions)
     "torso": 0.30, "thigh": 0.245, "shin": 0.25, "neck": 0.10, "upper_arm": 0.186,
-    "forearm": 0.146, "ankle_height": 0.045,
+    "forearm": 0.146, "ankle_height": 0.055,
 }  # fmt: skip
 BACK_CONTACT = (0.16, 0.09)
 """Where the bench edge touches the back: metres from the shoulder along the torso, behind it."""
@@ -321,8 +321,8 @@ def _drivers(spec: SetSpec, t_s: np.ndarray, d: dict[str, float]) -> dict[str, n
     }
 
 
-FOOT = {"heel": (-0.035, -0.033), "toe": (0.09, -0.034)}
-"""Heel and toe relative to the ankle with the foot flat, body heights (u, Y)."""
+FOOT = {"heel": (-0.03, -0.04), "toe": (0.095, -0.041)}
+"""Heel and toe relative to the ankle (in a shoe) with the foot flat, body heights (u, Y)."""
 HEAD = {"head": (0.02, 0.045), "eye": (0.05, 0.02), "nose": (0.065, 0.0), "mouth": (0.05, -0.03)}
 """Head points relative to the ear in body heights: (anterior, superior)."""
 
