@@ -7,13 +7,16 @@ adapters (video source, MediaPipe, H.264 writer) are built and handed to the pip
 from __future__ import annotations
 
 import math
+import struct
+import zipfile
+import zlib
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from hipthrust_cam.analyzer import Analyzer
-from hipthrust_cam.keypoints_io import load_keypoints
+from hipthrust_cam.keypoints_io import KeypointsFileError, load_keypoints
 from hipthrust_cam.pipeline import RunRecorder, RunSummary, run_frames, write_outputs
 from hipthrust_cam.types import KeypointSeries
 
@@ -94,7 +97,7 @@ def reanalyse_keypoints(path: Path, out_dir: Path, config: Any) -> RunSummary:
     from hipthrust_cam.pose import ReplayPose
     from hipthrust_cam.types import Frame
 
-    series = load_keypoints(path)
+    series = _load_keypoints(path)
     analyzer = Analyzer(config, series.image_size, offline=True)
     recorder = RunRecorder()
     blank = _blank(series.image_size)
@@ -106,6 +109,26 @@ def reanalyse_keypoints(path: Path, out_dir: Path, config: Any) -> RunSummary:
     meta = source_meta(info, len(series), duration)
     meta["keypoints"] = str(path)
     return write_outputs(out_dir, analyzer, recorder, series, meta, interrupted)
+
+
+# What a damaged .npz can raise while being decoded, besides `KeypointsFileError`.
+_DAMAGED_NPZ = (zlib.error, zipfile.BadZipFile, struct.error, EOFError, NotImplementedError,
+                TypeError, ValueError, KeyError, IndexError, OverflowError)
+MAX_IMAGE_SIDE = 16384  # px; a recorded frame size beyond this is damage, not a camera
+
+
+def _load_keypoints(path: Path) -> KeypointSeries:
+    """`load_keypoints`, with every decoding failure of a damaged file as a one-line error."""
+    try:
+        series = load_keypoints(path)
+    except KeypointsFileError:
+        raise
+    except _DAMAGED_NPZ as exc:
+        raise KeypointsFileError(f"{path}: not a readable keypoints .npz file ({exc})") from exc
+    w, h = series.image_size
+    if not (0 < w <= MAX_IMAGE_SIDE and 0 < h <= MAX_IMAGE_SIDE):
+        raise KeypointsFileError(f"{path}: image size {w}x{h} is not plausible (damaged file?)")
+    return series
 
 
 class _Info:
