@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -278,7 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, _first_interrupt) if in_main_thread else None
     try:
-        return _dispatch(args)
+        with warnings.catch_warnings():
+            if not args.debug:  # NaN means "not judged": numpy's RuntimeWarnings are noise here
+                warnings.simplefilter("ignore", RuntimeWarning)
+            return _dispatch(args)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
