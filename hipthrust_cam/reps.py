@@ -251,6 +251,8 @@ class RepCounter:
             return math.nan, math.nan
         t, x = np.array(self._hist).T
         speed = _speeds(t, x)
+        after = t >= self._start[1] - 1e-9  # only the rise itself, not the seed before it
+        x = np.where(after, x, -np.inf)
         near = x >= self._peak - self.cfg.lockout_band_deg
         peak_i = int(np.argmax(x))
         # "Still" is relative to the rep's own speed on each side of the peak (slow tempos).
