@@ -217,7 +217,7 @@ def lumbar_hyperextension(m: RepMeasures, cfg: FaultsConfig) -> Fault | None:
     hip_over = math.isfinite(m.hip_extension_deg) and m.hip_extension_deg > c.hip_max_deg
     if not (math.isfinite(evidence) and (evidence >= 1.0 or hip_over)):
         return None
-    coverage = min(1.0, seen / 3.0)
+    coverage = min(1.0, 0.6 + 0.2 * (seen - 1))  # hip angle alone: 0.6; with the silhouette: 1
     confidence = min(1.0, 0.5 + 0.25 * max(evidence, 1.0)) * coverage * max(m.confidence, 0.0)
     if confidence < c.min_confidence:
         return None
