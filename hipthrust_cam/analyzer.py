@@ -33,7 +33,13 @@ from hipthrust_cam.features import (
 )
 from hipthrust_cam.filters import SmootherParams, make_smoother
 from hipthrust_cam.reps import RepCounter, RepEvent
-from hipthrust_cam.setup import COUNTED_MOVEMENTS, MESSAGES, SetupTracker, classify_posture, classify_rep
+from hipthrust_cam.setup import (
+    COUNTED_MOVEMENTS,
+    MESSAGES,
+    SetupTracker,
+    classify_posture,
+    classify_rep,
+)
 from hipthrust_cam.types import PROFILE_SAMPLES, KeypointSeries, PoseFrame
 
 SCHEMA_VERSION = 1
@@ -119,7 +125,9 @@ class _Timeline:
 class Analyzer:
     """Streaming analysis of one set; see the module docstring."""
 
-    def __init__(self, config: Config, image_size: tuple[int, int], *, offline: bool, fps: float = 30.0) -> None:
+    def __init__(
+        self, config: Config, image_size: tuple[int, int], *, offline: bool, fps: float = 30.0
+    ) -> None:
         """Prepare an empty analysis.
 
         Args:
@@ -137,9 +145,11 @@ class Analyzer:
             beta=sm.beta,
             d_cutoff_hz=sm.d_cutoff_hz,
             window_frames=sm.window_frames,
-            max_gap_frames=int(math.ceil(sm.max_gap_s * fps)),
+            max_gap_frames=math.ceil(sm.max_gap_s * fps),
         )
-        self._smoother = make_smoother(sm.offline_filter if offline else sm.live_filter, CHANNELS, params)
+        self._smoother = make_smoother(
+            sm.offline_filter if offline else sm.live_filter, CHANNELS, params
+        )
         self.lag_frames: int = self._smoother.lag_frames
         gate = config.features.visibility_gate
         self._gate = gate
@@ -174,7 +184,10 @@ class Analyzer:
             rep, _ = self._on_event(event)
             if results:
                 results[-1] = replace(
-                    results[-1], rep_completed=rep, rep_count=len(self.reps), messages=self._messages()
+                    results[-1],
+                    rep_completed=rep,
+                    rep_count=len(self.reps),
+                    messages=self._messages(),
                 )
         return results
 
@@ -197,13 +210,20 @@ class Analyzer:
         self._timeline.phase.append(phase)
         self._timeline.angles.append([angles[n] for n in ANGLE_NAMES])
         self._timeline.faults.append(live)
-        return FrameResult(t, pose, side, angles, phase, len(self.reps), live, cue, good, self._messages(), rep)
+        return FrameResult(
+            t, pose, side, angles, phase, len(self.reps), live, cue, good, self._messages(), rep
+        )
 
-    def _live_faults(self, angles: dict[str, float], phase: str, feats: np.ndarray) -> tuple[str, ...]:
+    def _live_faults(
+        self, angles: dict[str, float], phase: str, feats: np.ndarray
+    ) -> tuple[str, ...]:
         """Faults to cue before the rep is over: only at the top of a hip-thrust-like posture."""
         if phase != "lockout" or not self._countable():
             return ()
-        posture = {**angles, "shoulder_above_ankle": float(feats[FEATURE_NAMES.index("shoulder_above_ankle")])}
+        posture = {
+            **angles,
+            "shoulder_above_ankle": float(feats[FEATURE_NAMES.index("shoulder_above_ankle")]),
+        }
         if classify_posture(posture, self.cfg.setup) not in COUNTED_MOVEMENTS:
             return ()
         return frame_faults(angles, self.cfg.faults, self._variant())
@@ -230,8 +250,12 @@ class Analyzer:
         out = {"t_s": np.array([r[0] for r in rows])}
         feats = np.stack([r[1] for r in rows])
         out.update({name: feats[:, i] for i, name in enumerate(FEATURE_NAMES)})
-        out["back_profile"] = np.stack([r[2] for r in rows]).reshape(-1, PROFILE_SAMPLES).astype(np.float64)
-        out["front_profile"] = np.stack([r[3] for r in rows]).reshape(-1, PROFILE_SAMPLES).astype(np.float64)
+        out["back_profile"] = (
+            np.stack([r[2] for r in rows]).reshape(-1, PROFILE_SAMPLES).astype(np.float64)
+        )
+        out["front_profile"] = (
+            np.stack([r[3] for r in rows]).reshape(-1, PROFILE_SAMPLES).astype(np.float64)
+        )
         return out
 
     def _on_event(self, event: RepEvent) -> tuple[RepResult | None, tuple[str, ...] | None]:
@@ -372,7 +396,9 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def analyze_series(series: KeypointSeries, config: Config) -> tuple[list[FrameResult], dict[str, Any]]:
+def analyze_series(
+    series: KeypointSeries, config: Config
+) -> tuple[list[FrameResult], dict[str, Any]]:
     """Analyse a whole recording offline.
 
     Args:

@@ -8,12 +8,13 @@ naming the key, e.g. `faults.feet_too_far.knee_max_deg: expected a number, got "
 from __future__ import annotations
 
 import dataclasses
-import tomllib
-import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 
 class ConfigError(ValueError):
@@ -85,7 +86,9 @@ class LumbarConfig:
     hip_max_deg: float = 188.0  # hip extension above this at lockout, deg
     torso_min_deg: float = -15.0  # shoulder tipped below the hip past this, deg
     back_arch_max: float = 0.04  # back silhouette arch (profile range) above this, torso lengths
-    front_rise_max: float = 0.045  # chest/ribs rising (front profile slope) above this, torso lengths
+    front_rise_max: float = (
+        0.045  # chest/ribs rising (front profile slope) above this, torso lengths
+    )
     min_confidence: float = 0.5  # report only when the combined confidence reaches this, [0, 1]
 
 
@@ -93,7 +96,9 @@ class LumbarConfig:
 class LockoutConfig:
     """Incomplete lockout."""
 
-    hip_min_deg: float = 165.0  # hip extension below this at lockout, deg (FORM: good >= 170; 5 deg for 2D error)
+    hip_min_deg: float = (
+        165.0  # hip extension below this at lockout, deg (FORM: good >= 170; 5 deg for 2D error)
+    )
 
 
 @dataclass(frozen=True)
@@ -209,7 +214,9 @@ class SetupConfig:
     front_view_ratio: float = 0.45  # left-right shoulder+hip spread / torso length above = front
     frame_margin_frac: float = 0.0  # joints this close to the border count as outside (of size)
     body_visible_frac: float = 0.5  # share of frames with knees/ankles seen below = not in frame
-    bridge_shoulder_height_max: float = 0.4  # shoulder above ankle below this = on the floor, torso lengths
+    bridge_shoulder_height_max: float = (
+        0.4  # shoulder above ankle below this = on the floor, torso lengths
+    )
     bridge_torso_max_deg: float = -8.0  # torso at lockout below this (shoulder lower) = bridge, deg
     several_people_frac: float = 0.3  # share of frames with 2+ people above = "several people"
 
@@ -255,7 +262,16 @@ _RANGES: dict[str, tuple[float, float]] = {
     "bottom_frac": (0.0, 1.0),
     "min_rom_frac": (0.0, 1.0),
 }
-_NON_NEGATIVE_SUFFIXES = ("_s", "_hz", "_frac", "rise_deg", "drop_deg", "band_deg", "rom_deg", "_dps")
+_NON_NEGATIVE_SUFFIXES = (
+    "_s",
+    "_hz",
+    "_frac",
+    "rise_deg",
+    "drop_deg",
+    "band_deg",
+    "rom_deg",
+    "_dps",
+)
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -313,24 +329,31 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
     return obj
 
 
+def _is_number(raw: Any) -> bool:
+    return isinstance(raw, (int, float)) and not isinstance(raw, bool)
+
+
+# Plain types: type -> (accepts the raw TOML value?, how to convert it, what the error says).
+_SCALARS: dict[Any, tuple[Callable[[Any], bool], Callable[[Any], Any], str]] = {
+    bool: (lambda raw: isinstance(raw, bool), bool, "expected true or false"),
+    int: (
+        lambda raw: isinstance(raw, int) and not isinstance(raw, bool),
+        int,
+        "expected an integer",
+    ),
+    float: (_is_number, float, "expected a number"),
+    str: (lambda raw: isinstance(raw, str), str, "expected a string"),
+}
+
+
 def _coerce(hint: Any, raw: Any, key: str) -> Any:
+    if hint in _SCALARS:
+        ok, convert, expected = _SCALARS[hint]
+        if not ok(raw):
+            shown = f'"{raw}"' if isinstance(raw, str) else repr(raw)
+            raise ConfigError(f"{key}: {expected}, got {shown}")
+        return convert(raw)
     origin = typing.get_origin(hint)
-    if hint is bool:
-        if not isinstance(raw, bool):
-            raise ConfigError(f"{key}: expected true or false, got {raw!r}")
-        return raw
-    if hint is int:
-        if isinstance(raw, bool) or not isinstance(raw, int):
-            raise ConfigError(f"{key}: expected an integer, got {raw!r}")
-        return raw
-    if hint is float:
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            raise ConfigError(f'{key}: expected a number, got "{raw}"')
-        return float(raw)
-    if hint is str:
-        if not isinstance(raw, str):
-            raise ConfigError(f"{key}: expected a string, got {raw!r}")
-        return raw
     if origin is tuple:
         if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
             raise ConfigError(f"{key}: expected a list of strings, got {raw!r}")
@@ -339,8 +362,6 @@ def _coerce(hint: Any, raw: Any, key: str) -> Any:
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
             raise ConfigError(f"{key}: expected a table of strings, got {raw!r}")
         return {**DEFAULT_CUE_TEXTS, **raw}
-    if isinstance(hint, types.UnionType):  # pragma: no cover - no unions in the tree today
-        raise ConfigError(f"{key}: unsupported type")
     raise ConfigError(f"{key}: unsupported type {hint!r}")
 
 

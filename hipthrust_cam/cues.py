@@ -60,7 +60,11 @@ class CueManager:
                 self._shown = (pick, t_s)
                 self._rep.pop(pick, None)
                 self._good_until = -1.0
-        cue = (self._shown[0], self.cfg.texts.get(self._shown[0], self._shown[0])) if self._shown else None
+        cue = (
+            (self._shown[0], self.cfg.texts.get(self._shown[0], self._shown[0]))
+            if self._shown
+            else None
+        )
         return cue, cue is None and t_s < self._good_until
 
     def _pick(self, t_s: float) -> str | None:

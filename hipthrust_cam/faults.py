@@ -106,7 +106,9 @@ def measure_rep(index: int, event: RepEvent, frames: dict[str, np.ndarray]) -> R
     t = frames["t_s"]
     top = (t >= event.lockout_start_s - 1e-6) & (t <= event.lockout_end_s + 1e-6)
     if not top.any():
-        top = np.abs(t - 0.5 * (event.lockout_start_s + event.lockout_end_s)) == np.min(np.abs(t - event.lockout_end_s))
+        top = np.abs(t - 0.5 * (event.lockout_start_s + event.lockout_end_s)) == np.min(
+            np.abs(t - event.lockout_end_s)
+        )
     start = (t >= event.start_s - _BOTTOM_WINDOW_S) & (t <= event.start_s + 1e-6)
     end = (t >= event.end_s - _BOTTOM_WINDOW_S) & (t <= event.end_s + 1e-6)
     angles = {name: _median(frames[name][top]) for name in ANGLE_NAMES}
@@ -137,7 +139,9 @@ def measure_rep(index: int, event: RepEvent, frames: dict[str, np.ndarray]) -> R
         front_rise=_median(front[top].ravel()) - _median(front[start].ravel()),
         shoulder_above_ankle=_median(frames["shoulder_above_ankle"][top]),
         complete=event.complete,
-        judged=bool(np.isfinite(angles["hip_extension_deg"]) and np.isfinite(angles["knee_angle_deg"])),
+        judged=bool(
+            np.isfinite(angles["hip_extension_deg"]) and np.isfinite(angles["knee_angle_deg"])
+        ),
         confidence=round(confidence, 3),
     )
 
@@ -194,13 +198,17 @@ def threshold_fault(row: tuple[str, ...], m: RepMeasures, cfg: FaultsConfig) -> 
 def lumbar_evidence(m: RepMeasures, cfg: FaultsConfig) -> tuple[float, int]:
     """Mean evidence of the hyperextension proxies (1 = at the limits) and how many were seen."""
     c = cfg.lumbar_hyperextension
-    knees_normal = cfg.feet_too_close.knee_min_deg <= m.knee_angle_deg <= cfg.feet_too_far.knee_max_deg
+    knees_normal = (
+        cfg.feet_too_close.knee_min_deg <= m.knee_angle_deg <= cfg.feet_too_far.knee_max_deg
+    )
     proxies = [
         (m.hip_extension_deg - 180.0) / max(c.hip_max_deg - 180.0, 1e-6),
         m.back_arch / c.back_arch_max,
         m.front_rise / c.front_rise_max,
     ]
-    if knees_normal and m.torso_angle_deg < c.torso_min_deg:  # tipping past horizontal: extra evidence
+    if (
+        knees_normal and m.torso_angle_deg < c.torso_min_deg
+    ):  # tipping past horizontal: extra evidence
         proxies.append(m.torso_angle_deg / c.torso_min_deg)
     seen = [p for p in proxies if math.isfinite(p)]
     return (float(np.mean(seen)) if seen else math.nan), len(seen)
@@ -251,7 +259,9 @@ FRAME_ROWS: tuple[tuple[str, str, str, str, str], ...] = (
 )  # fmt: skip
 
 
-def frame_faults(angles: dict[str, float], cfg: FaultsConfig, variant: str = "bench") -> tuple[str, ...]:
+def frame_faults(
+    angles: dict[str, float], cfg: FaultsConfig, variant: str = "bench"
+) -> tuple[str, ...]:
     """Fault codes visible on one frame at the top (live cues before the rep is over)."""
     out = []
     for code, name, op, field, row_variant in FRAME_ROWS:

@@ -95,7 +95,9 @@ def frame_features(joints: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out["shoulder_y"] = joints["shoulder"][:, 1].astype(np.float64)
     out["torso_px"] = distance(joints["shoulder"], joints["hip"])
     out["shin_px"] = shin
-    out["shoulder_above_ankle"] = (joints["ankle"][:, 1] - joints["shoulder"][:, 1]) / out["torso_px"]
+    out["shoulder_above_ankle"] = (joints["ankle"][:, 1] - joints["shoulder"][:, 1]) / out[
+        "torso_px"
+    ]
     return out
 
 

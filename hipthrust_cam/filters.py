@@ -77,10 +77,7 @@ class OneEuroFilter:
     def push(self, t_s: float, x: np.ndarray) -> list[Output]:
         """Filter one frame; returns it at once."""
         x = np.asarray(x, dtype=np.float64)
-        if self._t is None or t_s <= self._t:
-            dt = 1.0 / 30.0
-        else:
-            dt = t_s - self._t
+        dt = 1.0 / 30.0 if self._t is None or t_s <= self._t else t_s - self._t
         self._t = t_s
         fresh = np.isnan(self._x)
         a_d = _alpha(self._p.d_cutoff_hz, dt)

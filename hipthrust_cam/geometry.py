@@ -25,7 +25,9 @@ def interior_angle(a: np.ndarray, vertex: np.ndarray, c: np.ndarray) -> np.ndarr
     """Unsigned angle a-vertex-c.
 
     Args:
-        a: (N, 2) px. vertex: (N, 2) px. c: (N, 2) px.
+        a: (N, 2) px.
+        vertex: (N, 2) px.
+        c: (N, 2) px.
 
     Returns:
         (N,) degrees in [0, 180].
@@ -42,7 +44,9 @@ def hip_extension(shoulder: np.ndarray, hip: np.ndarray, knee: np.ndarray) -> np
     (bottom of a rep); above 180 it is pushed over the line (over-extension).
 
     Args:
-        shoulder: (N, 2) px. hip: (N, 2) px. knee: (N, 2) px.
+        shoulder: (N, 2) px.
+        hip: (N, 2) px.
+        knee: (N, 2) px.
 
     Returns:
         (N,) degrees in [0, 360).
@@ -59,7 +63,8 @@ def torso_angle(shoulder: np.ndarray, hip: np.ndarray) -> np.ndarray:
     """Hip->shoulder vector against the horizontal; + when the shoulder is higher in the image.
 
     Args:
-        shoulder: (N, 2) px. hip: (N, 2) px.
+        shoulder: (N, 2) px.
+        hip: (N, 2) px.
 
     Returns:
         (N,) degrees in [-90, 90].
@@ -72,7 +77,9 @@ def knee_angle(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarr
     """Interior hip-knee-ankle angle (90 = ideal at lockout).
 
     Args:
-        hip: (N, 2) px. knee: (N, 2) px. ankle: (N, 2) px.
+        hip: (N, 2) px.
+        knee: (N, 2) px.
+        ankle: (N, 2) px.
 
     Returns:
         (N,) degrees in [0, 180].
@@ -84,7 +91,9 @@ def shin_angle(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarr
     """Knee->ankle vector against the vertical, + when the ankle is farther from the hip.
 
     Args:
-        hip: (N, 2) px. knee: (N, 2) px. ankle: (N, 2) px.
+        hip: (N, 2) px.
+        knee: (N, 2) px.
+        ankle: (N, 2) px.
 
     Returns:
         (N,) degrees; 0 = vertical shin, + feet too far out, - feet too close.
@@ -102,7 +111,9 @@ def head_angle(hip: np.ndarray, shoulder: np.ndarray, ear: np.ndarray) -> np.nda
     line: head thrown back. - when on the chest side: chin tucked.
 
     Args:
-        hip: (N, 2) px. shoulder: (N, 2) px. ear: (N, 2) px.
+        hip: (N, 2) px.
+        shoulder: (N, 2) px.
+        ear: (N, 2) px.
 
     Returns:
         (N,) degrees in [-180, 180].
@@ -119,7 +130,8 @@ def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Euclidean distance per row.
 
     Args:
-        a: (N, 2) px. b: (N, 2) px.
+        a: (N, 2) px.
+        b: (N, 2) px.
 
     Returns:
         (N,) px.

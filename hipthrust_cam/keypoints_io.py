@@ -48,7 +48,9 @@ def save_keypoints(series: KeypointSeries, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_suffix(path.suffix + ".npz")
-    arrays = {name: np.asarray(getattr(series, name), dtype) for name, dtype in _ARRAY_FIELDS.items()}
+    arrays = {
+        name: np.asarray(getattr(series, name), dtype) for name, dtype in _ARRAY_FIELDS.items()
+    }
     np.savez_compressed(
         path,
         **arrays,

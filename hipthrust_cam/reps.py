@@ -156,7 +156,11 @@ class RepCounter:
             if rom >= self.min_rom_deg:
                 self._enter_eccentric()
                 return None
-            event = self._make_event("partial", t, complete=False) if rom >= self.cfg.partial_rom_deg else None
+            event = (
+                self._make_event("partial", t, complete=False)
+                if rom >= self.cfg.partial_rom_deg
+                else None
+            )
             self._reset_bottom(x, t)
             return event
         near = x >= self._peak - band and rom >= self.min_rom_deg
@@ -165,7 +169,9 @@ class RepCounter:
         slow = k > 0 and abs(x - x0) / max(t - t0, 1e-6) <= self.cfg.lockout_speed_dps
         rising = x >= self._peak and not slow
         if near:
-            self.phase = "lockout" if slow or (self.phase == "lockout" and not rising) else "concentric"
+            self.phase = (
+                "lockout" if slow or (self.phase == "lockout" and not rising) else "concentric"
+            )
         elif self.phase != "lockout":  # below the top band but not yet confirmed down
             self.phase = "concentric"
         return None

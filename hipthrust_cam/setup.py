@@ -51,7 +51,9 @@ class FrameChecks:
     feet_in: bool
 
 
-def check_frame(pose: PoseFrame, image_size: tuple[int, int], cfg: SetupConfig, gate: float) -> FrameChecks:
+def check_frame(
+    pose: PoseFrame, image_size: tuple[int, int], cfg: SetupConfig, gate: float
+) -> FrameChecks:
     """Setup facts of one raw frame.
 
     Args:
@@ -64,8 +66,14 @@ def check_frame(pose: PoseFrame, image_size: tuple[int, int], cfg: SetupConfig, 
     left, right = SIDE_JOINTS["left"], SIDE_JOINTS["right"]
     gaps = [np.linalg.norm(xy[left[j]] - xy[right[j]]) for j in _PAIRS]
     lengths = [np.linalg.norm(xy[s["shoulder"]] - xy[s["hip"]]) for s in (left, right)]
-    torso = float(np.mean([v for v in lengths if np.isfinite(v)])) if np.isfinite(lengths).any() else math.nan
-    spread = float(np.mean(gaps) / torso) if torso and np.isfinite(torso) and torso > 0 else math.nan
+    torso = (
+        float(np.mean([v for v in lengths if np.isfinite(v)]))
+        if np.isfinite(lengths).any()
+        else math.nan
+    )
+    spread = (
+        float(np.mean(gaps) / torso) if torso and np.isfinite(torso) and torso > 0 else math.nan
+    )
     w, h = image_size
     m = cfg.frame_margin_frac
 
@@ -73,7 +81,11 @@ def check_frame(pose: PoseFrame, image_size: tuple[int, int], cfg: SetupConfig, 
         for side in (left, right):
             i = side[joint]
             x, y = xy[i]
-            if pose.visibility[i] >= gate and m * w <= x <= (1 - m) * w and m * h <= y <= (1 - m) * h:
+            if (
+                pose.visibility[i] >= gate
+                and m * w <= x <= (1 - m) * w
+                and m * h <= y <= (1 - m) * h
+            ):
                 return True
         return False
 
@@ -112,7 +124,7 @@ class SetupTracker:
 
     @property
     def view(self) -> str:
-        """"side", "front" or "unknown" (nobody seen yet)."""
+        """The camera view: "side", "front" or "unknown" (nobody seen yet)."""
         if not self._spreads:
             return "unknown"
         return "front" if float(np.median(self._spreads)) > self.cfg.front_view_ratio else "side"
@@ -159,7 +171,14 @@ class SetupTracker:
 # measures are at the top of the rep, "bottom_*" at its start. The bridge row's limits come
 # from the config (see `movement_rows`).
 _OTHER_ROWS: tuple[tuple[str, dict[str, tuple[float, float]]], ...] = (
-    ("hip_thrust", {"knee_angle_deg": (35.0, 150.0), "torso_angle_deg": (-40.0, 40.0), "hip_extension_deg": (135.0, 215.0)}),
+    (
+        "hip_thrust",
+        {
+            "knee_angle_deg": (35.0, 150.0),
+            "torso_angle_deg": (-40.0, 40.0),
+            "hip_extension_deg": (135.0, 215.0),
+        },
+    ),
     ("push_up", {"knee_angle_deg": (150.0, 181.0), "torso_angle_deg": (-35.0, 35.0)}),
     ("squat", {"torso_angle_deg": (40.0, 91.0), "bottom_knee_deg": (0.0, 100.0)}),
     ("deadlift", {"torso_angle_deg": (40.0, 91.0), "knee_angle_deg": (135.0, 181.0)}),
@@ -188,7 +207,10 @@ def classify_posture(values: dict[str, float], cfg: SetupConfig) -> str:
         "hip_thrust", "glute_bridge", "push_up", "squat", "deadlift" or "unknown".
     """
     for label, ranges in movement_rows(cfg):
-        if all(math.isfinite(values.get(k, math.nan)) and lo <= values[k] <= hi for k, (lo, hi) in ranges.items()):
+        if all(
+            math.isfinite(values.get(k, math.nan)) and lo <= values[k] <= hi
+            for k, (lo, hi) in ranges.items()
+        ):
             return label
     return "unknown"
 

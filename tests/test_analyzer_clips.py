@@ -59,7 +59,9 @@ def test_feetfar_trailing_start_is_not_a_rep(clip_keypoints: GetKeypoints) -> No
     assert tops[1] == pytest.approx(8.6, abs=0.8)
 
 
-def test_glute_bridge_is_recognised_and_the_top_start_adds_nothing(clip_keypoints: GetKeypoints) -> None:
+def test_glute_bridge_is_recognised_and_the_top_start_adds_nothing(
+    clip_keypoints: GetKeypoints,
+) -> None:
     report = analyze(clip_keypoints, "gb_band_side_pexels.mp4")
     assert report["rep_count"] == 2
     assert report["setup"]["variant"] == "bridge"
@@ -75,7 +77,9 @@ def test_glute_bridge_is_recognised_and_the_top_start_adds_nothing(clip_keypoint
         ("neg_squat_front_pexels.mp4", MESSAGES["front_view"]),
     ],
 )
-def test_other_movements_give_no_reps_and_say_why(clip_keypoints: GetKeypoints, clip: str, message: str) -> None:
+def test_other_movements_give_no_reps_and_say_why(
+    clip_keypoints: GetKeypoints, clip: str, message: str
+) -> None:
     results, report = analyze_series(clip_keypoints(clip), Config())
     assert report["rep_count"] == 0
     assert report["reps"] == []
@@ -91,8 +95,12 @@ def test_pushup_gives_no_reps(clip_keypoints: GetKeypoints) -> None:
     assert not any(r.rep_completed for r in results)
 
 
-def test_closeup_says_knees_or_feet_not_visible_and_judges_nothing(clip_keypoints: GetKeypoints) -> None:
-    results, report = analyze_series(clip_keypoints("neg_inclinepushup_side_closeup_pexels.mp4"), Config())
+def test_closeup_says_knees_or_feet_not_visible_and_judges_nothing(
+    clip_keypoints: GetKeypoints,
+) -> None:
+    results, report = analyze_series(
+        clip_keypoints("neg_inclinepushup_side_closeup_pexels.mp4"), Config()
+    )
     assert report["rep_count"] == 0
     warnings = report["setup"]["warning_codes"]
     assert {"knees_out", "feet_out"} & set(warnings)

@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 from hipthrust_cam.analyzer import Analyzer, analyze_series
-from hipthrust_cam.config import config_from_dict
-from hipthrust_cam.config import Config
+from hipthrust_cam.config import Config, config_from_dict
 from hipthrust_cam.keypoints_io import KeypointsFileError, load_keypoints, save_keypoints
 from hipthrust_cam.synth.kinematics import SetSpec, simulate
 from hipthrust_cam.synth.landmarks import degrade
@@ -35,7 +34,10 @@ CASES: dict[str, tuple[SetSpec, dict]] = {
     "no pause": (SetSpec(pause_s=0.0), {}),
     "fast eccentric": (SetSpec(eccentric_s=0.4), {}),
     "rushed: no pause and dropping": (SetSpec(pause_s=0.0, eccentric_s=0.4), {}),
-    "feet far + head back + no pause": (SetSpec(lockout_knee_deg=115, head_deg=32, pause_s=0.0), {}),
+    "feet far + head back + no pause": (
+        SetSpec(lockout_knee_deg=115, head_deg=32, pause_s=0.0),
+        {},
+    ),
     "feet close + heels up": (SetSpec(lockout_knee_deg=68, heel_lift=0.16), {}),
     "arch + slide, right side": (SetSpec(lumbar_arch=1.0, bench_slide=0.25, side="right"), {}),
     "slow tempo, five reps": (SetSpec(reps=5, concentric_s=2.0, pause_s=2.5, eccentric_s=2.5), {}),
@@ -52,7 +54,12 @@ CASES: dict[str, tuple[SetSpec, dict]] = {
     "camera shake": (SetSpec(shake_px=3.0, seed=8), {}),
 }
 
-ANGLE_TOLERANCE = {"hip_extension_deg": 3.0, "knee_angle_deg": 3.0, "head_angle_deg": 4.0, "torso_angle_deg": 3.0}
+ANGLE_TOLERANCE = {
+    "hip_extension_deg": 3.0,
+    "knee_angle_deg": 3.0,
+    "head_angle_deg": 4.0,
+    "torso_angle_deg": 3.0,
+}
 
 
 def run_case(name: str):
@@ -77,7 +84,7 @@ def test_reps_and_faults_match_the_truth(name: str) -> None:
 @pytest.mark.parametrize("name", [n for n in CASES if not CASES[n][1]])
 def test_lockout_angles_and_times_match_the_truth(name: str) -> None:
     synthetic, _, report = run_case(name)
-    for rep, truth in zip(report["reps"], synthetic.truth["reps"]):
+    for rep, truth in zip(report["reps"], synthetic.truth["reps"], strict=True):
         for key, tol in ANGLE_TOLERANCE.items():
             assert rep[key] == pytest.approx(truth[key], abs=tol), key
         for key in ("start_s", "lockout_start_s", "lockout_end_s", "end_s"):
@@ -117,7 +124,12 @@ def test_report_is_json_safe_and_has_the_schema_keys() -> None:
     }  # fmt: skip
     for rep in back["reps"]:
         assert set(rep) >= rep_keys
-    assert set(back["summary"]) >= {"clean_reps", "most_frequent_fault", "set_duration_s", "time_under_tension_s"}
+    assert set(back["summary"]) >= {
+        "clean_reps",
+        "most_frequent_fault",
+        "set_duration_s",
+        "time_under_tension_s",
+    }
     assert back["config"]["faults"]["feet_too_far"]["knee_max_deg"] == 105.0
 
 
@@ -144,7 +156,9 @@ def test_live_and_offline_agree() -> None:
     results += live.finish()
     report = live.report({"path": "camera:0"})
     assert report["rep_count"] == 3
-    assert [sorted(f["code"] for f in r["faults"]) for r in report["reps"]] == [["feet_too_far", "no_pause"]] * 3
+    assert [sorted(f["code"] for f in r["faults"]) for r in report["reps"]] == [
+        ["feet_too_far", "no_pause"]
+    ] * 3
 
 
 def test_offline_lag_and_one_result_per_frame_in_order() -> None:
@@ -222,10 +236,12 @@ def test_reanalysis_from_saved_keypoints_with_another_config(tmp_path) -> None:
 def test_bad_keypoint_files_raise_a_clear_error(tmp_path, content) -> None:
     path = tmp_path / "kp.npz"
     if content == "wrong_shape":
-        np.savez_compressed(path, t_s=np.zeros(3), xy=np.zeros((3, 5, 2)), format_version=np.asarray(1))
+        np.savez_compressed(
+            path, t_s=np.zeros(3), xy=np.zeros((3, 5, 2)), format_version=np.asarray(1)
+        )
     elif content is not None:
         path.write_bytes(content)
-    with pytest.raises(KeypointsFileError, match="kp.npz"):
+    with pytest.raises(KeypointsFileError, match=r"kp\.npz"):
         load_keypoints(path)
 
 

@@ -57,7 +57,10 @@ segmentation = false
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[faults.feet_too_far]\nknee_max_deg = "abc"', 'faults.feet_too_far.knee_max_deg: expected a number, got "abc"'),
+        (
+            '[faults.feet_too_far]\nknee_max_deg = "abc"',
+            'faults.feet_too_far.knee_max_deg: expected a number, got "abc"',
+        ),
         ("[faults.feet_too_far]\nknee_max = 100", "faults.feet_too_far.knee_max: unknown key"),
         ("[nonsense]\na = 1", "nonsense: unknown key"),
         ("[features]\nvisibility_gate = 1.5", "features.visibility_gate: must be between"),

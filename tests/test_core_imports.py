@@ -31,7 +31,12 @@ def test_core_modules_leave_cv2_and_mediapipe_unimported() -> None:
         "print(','.join(bad))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", f"the core imported {done.stdout.strip()}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 from hipthrust_cam.config import CuesConfig
 from hipthrust_cam.cues import CueManager
@@ -11,7 +12,11 @@ CFG = CuesConfig(hold_s=0.4, show_s=2.0, cooldown_s=4.0, good_rep_s=1.5)
 DT = 1 / 30
 
 
-def play(manager: CueManager, frames: list[tuple[tuple[str, ...], tuple[str, ...] | None]], t0: float = 0.0):
+def play(
+    manager: CueManager,
+    frames: list[tuple[tuple[str, ...], tuple[str, ...] | None]],
+    t0: float = 0.0,
+):
     """Feed (live codes, rep faults) per frame; returns [(t, cue code or None, good_rep)]."""
     out = []
     for i, (live, rep) in enumerate(frames):
@@ -34,7 +39,9 @@ def test_a_live_fault_must_last_hold_s_before_its_cue() -> None:
 
 
 def test_one_cue_at_a_time_by_priority() -> None:
-    out = play(CueManager(CFG), [(("head_back", "feet_too_far", "lumbar_hyperextension"), None)] * 40)
+    out = play(
+        CueManager(CFG), [(("head_back", "feet_too_far", "lumbar_hyperextension"), None)] * 40
+    )
     shown = {c for _, c, _ in out if c}
     assert shown == {"lumbar_hyperextension"}
 
@@ -44,7 +51,7 @@ def test_a_shown_cue_stays_show_s_and_does_not_flicker() -> None:
     frames = [(("feet_too_far",), None)] * 20 + frames + [((), None)] * 120
     out = play(CueManager(CFG), frames)
     codes = [c for _, c, _ in out]
-    changes = sum(1 for a, b in zip(codes, codes[1:]) if a != b)
+    changes = sum(1 for a, b in itertools.pairwise(codes) if a != b)
     assert changes == 2  # on once, off once
     on = [t for t, c, _ in out if c]
     assert on[-1] - on[0] >= CFG.show_s - 2 * DT
@@ -53,8 +60,9 @@ def test_a_shown_cue_stays_show_s_and_does_not_flicker() -> None:
 def test_cooldown_stops_the_same_cue_repeating() -> None:
     manager = CueManager(CFG)
     out = play(manager, [(("head_back",), None)] * int(10 / DT))
-    starts = [t for (t, c, _), (_, prev, _) in zip(out[1:], out) if c == "head_back" and prev != c]
-    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    pairs = itertools.pairwise(out)
+    starts = [t for (_, prev, _), (t, c, _) in pairs if c == "head_back" and prev != c]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert gaps and all(g >= CFG.show_s + CFG.cooldown_s - 2 * DT for g in gaps)
 
 

@@ -60,7 +60,9 @@ def test_each_fault_alone(code: str) -> None:
 
 
 def test_faults_combine() -> None:
-    m = dataclasses.replace(GOOD, **FAULTY["feet_too_far"], **FAULTY["no_pause"], **FAULTY["head_back"])
+    m = dataclasses.replace(
+        GOOD, **FAULTY["feet_too_far"], **FAULTY["no_pause"], **FAULTY["head_back"]
+    )
     assert codes(m) == ["feet_too_far", "head_back", "no_pause"]
 
 
@@ -76,7 +78,10 @@ def test_feet_fault_without_the_shin_agreeing_is_less_confident() -> None:
 
 
 def test_unjudged_values_raise_nothing() -> None:
-    nan = {name: math.nan for name in ("hip_extension_deg", "knee_angle_deg", "head_angle_deg", "heel_lift")}
+    nan = {
+        name: math.nan
+        for name in ("hip_extension_deg", "knee_angle_deg", "head_angle_deg", "heel_lift")
+    }
     assert codes(dataclasses.replace(GOOD, **nan)) == []
 
 
@@ -89,7 +94,9 @@ def test_lumbar_needs_more_than_one_weak_proxy() -> None:
 
 
 def test_lumbar_from_hip_alone_is_less_confident_than_with_the_silhouette() -> None:
-    hip_only = dataclasses.replace(GOOD, hip_extension_deg=196.0, back_arch=math.nan, front_rise=math.nan)
+    hip_only = dataclasses.replace(
+        GOOD, hip_extension_deg=196.0, back_arch=math.nan, front_rise=math.nan
+    )
     both = dataclasses.replace(GOOD, hip_extension_deg=196.0, back_arch=0.08, front_rise=0.09)
     weak, strong = lumbar_hyperextension(hip_only, CFG), lumbar_hyperextension(both, CFG)
     assert strong is not None
@@ -97,14 +104,18 @@ def test_lumbar_from_hip_alone_is_less_confident_than_with_the_silhouette() -> N
 
 
 def test_glute_bridge_judges_the_feet_by_the_shin() -> None:
-    bridge = dataclasses.replace(GOOD, knee_angle_deg=68.0, shin_angle_deg=8.0, torso_angle_deg=-27.0)
+    bridge = dataclasses.replace(
+        GOOD, knee_angle_deg=68.0, shin_angle_deg=8.0, torso_angle_deg=-27.0
+    )
     assert codes(bridge, "bench") == ["feet_too_close"]
     assert codes(bridge, "bridge") == []
     assert codes(dataclasses.replace(bridge, shin_angle_deg=28.0), "bridge") == ["feet_too_far"]
 
 
 def test_limits_come_from_the_config() -> None:
-    loose = dataclasses.replace(CFG, feet_too_far=dataclasses.replace(CFG.feet_too_far, knee_max_deg=120.0))
+    loose = dataclasses.replace(
+        CFG, feet_too_far=dataclasses.replace(CFG.feet_too_far, knee_max_deg=120.0)
+    )
     m = dataclasses.replace(GOOD, knee_angle_deg=112.0)
     assert rep_faults(m, loose) == []
 

@@ -32,7 +32,12 @@ def test_hip_extension_does_not_depend_on_which_way_the_lifter_faces() -> None:
 
 @pytest.mark.parametrize(
     ("shoulder", "hip", "expected"),
-    [((0, 0), (100, 0), 0.0), ((0, 0), (100, 100), 45.0), ((0, 100), (100, 0), -45.0), ((200, 0), (100, 100), 45.0)],
+    [
+        ((0, 0), (100, 0), 0.0),
+        ((0, 0), (100, 100), 45.0),
+        ((0, 100), (100, 0), -45.0),
+        ((200, 0), (100, 100), 45.0),
+    ],
 )
 def test_torso_angle_sign(shoulder, hip, expected) -> None:
     assert g.torso_angle(pts(shoulder), pts(hip))[0] == pytest.approx(expected)

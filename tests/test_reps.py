@@ -25,14 +25,21 @@ def track(start: float, *segments: tuple[float, float]) -> tuple[np.ndarray, np.
     return np.arange(len(x)) / FPS, x
 
 
-def rep(bottom: float = 100.0, top: float = 180.0, up: float = 0.8, hold: float = 1.0, down: float = 1.2, rest: float = 0.5):
+def rep(
+    bottom: float = 100.0,
+    top: float = 180.0,
+    up: float = 0.8,
+    hold: float = 1.0,
+    down: float = 1.2,
+    rest: float = 0.5,
+):
     return [(up, top), (hold, top), (down, bottom), (rest, bottom)]
 
 
 def run(t: np.ndarray, x: np.ndarray, cfg: RepsConfig | None = None):
     counter = RepCounter(cfg or RepsConfig())
     events, phases = [], []
-    for ti, xi in zip(t, x):
+    for ti, xi in zip(t, x, strict=True):
         ev = counter.update(float(ti), float(xi))
         phases.append(counter.phase)
         if ev is not None:
@@ -54,7 +61,10 @@ CASES = {
         track(100, (0.5, 100), *rep(top=165), *rep(top=165)),
         ["rep", "rep"],
     ),
-    "clip starts at the top": (track(180, (0.6, 180), (1.2, 100), (0.5, 100), *rep(), *rep()), ["rep", "rep"]),
+    "clip starts at the top": (
+        track(180, (0.6, 180), (1.2, 100), (0.5, 100), *rep(), *rep()),
+        ["rep", "rep"],
+    ),
     "last rep cut off before the top": (
         track(100, (0.5, 100), *rep(), *rep(), (0.15, 125)),
         ["rep", "rep", "partial"],
@@ -70,7 +80,10 @@ CASES = {
     ),
     "no pause at the top": (track(100, (0.5, 100), *rep(hold=0.0), *rep(hold=0.0)), ["rep", "rep"]),
     "fast drop": (track(100, (0.5, 100), *rep(down=0.35), *rep(down=0.35)), ["rep", "rep"]),
-    "rep ends the clip while held at the top": (track(100, (0.5, 100), *rep(), (0.8, 180), (2.0, 180)), ["rep", "rep"]),
+    "rep ends the clip while held at the top": (
+        track(100, (0.5, 100), *rep(), (0.8, 180), (2.0, 180)),
+        ["rep", "rep"],
+    ),
 }
 
 
