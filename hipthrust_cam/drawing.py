@@ -200,7 +200,7 @@ def draw_big_message(image: np.ndarray, text: str, style: OverlayStyle) -> None:
     s = _scale(image)
     h, w = image.shape[:2]
     size, thick = 2.2 * s, max(2, round(4 * s))
-    (tw, th), base = cv2.getTextSize(text, FONT, size, thick)
+    (tw, th), _ = cv2.getTextSize(text, FONT, size, thick)
     pad = round(24 * s)
     _text_box(image, text, ((w - tw) // 2 - pad, (h - th) // 2 - pad), size, style.text,
               style.message_bg, pad=pad, thickness=thick)

@@ -47,9 +47,11 @@ SETUP_GUIDE: tuple[str, ...] = (
 class Clock(Protocol):
     """Time for the loop: `now()` in seconds (monotonic) and `sleep(seconds)`."""
 
-    def now(self) -> float: ...
+    def now(self) -> float:
+        """Seconds from an arbitrary origin."""
 
-    def sleep(self, seconds: float) -> None: ...
+    def sleep(self, seconds: float) -> None:
+        """Waits `seconds` (a fake clock just advances)."""
 
 
 class SystemClock:
@@ -260,9 +262,18 @@ class LiveLoop:
         fps: The source's nominal frame rate (for the recording's timing).
     """
 
-    def __init__(self, feed: Any, pose: Any, analyzer: LiveAnalyzer, display: Any, clock: Clock,
-                 voice: Any = None, writer: Any = None, fps: float = 30.0,
-                 style: OverlayStyle | None = None) -> None:
+    def __init__(
+        self,
+        feed: Any,
+        pose: Any,
+        analyzer: LiveAnalyzer,
+        display: Any,
+        clock: Clock,
+        voice: Any = None,
+        writer: Any = None,
+        fps: float = 30.0,
+        style: OverlayStyle | None = None,
+    ) -> None:
         self.feed, self.pose, self.analyzer, self.display = feed, pose, analyzer, display
         self.clock, self.voice, self.writer, self.fps = clock, voice, writer, fps
         self.style = style or OverlayStyle()
@@ -386,8 +397,11 @@ class LiveLoop:
     def live_info(self) -> dict[str, Any]:
         """The report's "live" block: frames shown/dropped, latency, how the set ended."""
         lat = np.asarray(self.latencies_ms, float)
-        stats = (None, None) if lat.size == 0 else (float(np.median(lat)),
-                                                    float(np.percentile(lat, 95)))
+        stats = (
+            (None, None)
+            if lat.size == 0
+            else (float(np.median(lat)), float(np.percentile(lat, 95)))
+        )
         return {
             "frames_shown": self.shown,
             "frames_dropped": int(getattr(self.feed, "dropped", 0)),
@@ -418,13 +432,15 @@ def _make_feed(source: Iterable[Frame], args: Any, clock: Clock) -> Any:
 def _out_dir(args: Any) -> Path:
     from hipthrust_cam.cli import choose_out_dir
 
-    name = Path(args.source) if args.source is not None else Path(
-        time.strftime("live-%Y%m%d-%H%M%S"))
+    name = (
+        Path(args.source) if args.source is not None else Path(time.strftime("live-%Y%m%d-%H%M%S"))
+    )
     return choose_out_dir(name, args.out, args.force)
 
 
-def run_live(args: Any, config: Any, *, clock: Clock | None = None, display: Any = None,
-             voice: Any = None) -> int:
+def run_live(
+    args: Any, config: Any, *, clock: Clock | None = None, display: Any = None, voice: Any = None
+) -> int:
     """Runs a live set and writes its run folder; returns the exit status (0, or 130 on Ctrl-C).
 
     Args:
@@ -439,7 +455,7 @@ def run_live(args: Any, config: Any, *, clock: Clock | None = None, display: Any
         DisplayError: No window can be opened (exit status 2).
     """
     from hipthrust_cam.analyzer import Analyzer
-    from hipthrust_cam.runs import pose_backend, rep_table, source_meta
+    from hipthrust_cam.runs import pose_backend, rep_table
     from hipthrust_cam.video_io import H264Writer
     from hipthrust_cam.voice import Voice
     from hipthrust_cam.window import open_display
@@ -454,14 +470,23 @@ def run_live(args: Any, config: Any, *, clock: Clock | None = None, display: Any
             voice = stack.enter_context(Voice())
         pose = stack.enter_context(pose_backend(config))
         out_dir.mkdir(parents=True, exist_ok=True)
-        writer = stack.enter_context(H264Writer(out_dir / "live.mp4", (info.width, info.height),
-                                                info.fps, crf=config.video.crf,
-                                                preset="ultrafast"))
+        writer = stack.enter_context(
+            H264Writer(
+                out_dir / "live.mp4",
+                (info.width, info.height),
+                info.fps,
+                crf=config.video.crf,
+                preset="ultrafast",
+            )
+        )
         feed = stack.enter_context(_make_feed(source, args, clock))
         analyzer = LiveAnalyzer(Analyzer(config, (info.width, info.height), offline=False))
         loop = LiveLoop(feed, pose, analyzer, shown, clock, voice, writer, info.fps)
-        print(f"hipthrust-cam: live from {info.name}; q or Esc ends the set, space pauses, "
-              "r resets the count", file=sys.stderr)
+        print(
+            f"hipthrust-cam: live from {info.name}; q or Esc ends the set, space pauses, "
+            "r resets the count",
+            file=sys.stderr,
+        )
         interrupted = loop.run()
     analyzer.live_info = loop.live_info()
     summary = _write(out_dir, analyzer, loop.recorder, info, interrupted)
@@ -469,22 +494,27 @@ def run_live(args: Any, config: Any, *, clock: Clock | None = None, display: Any
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
-def _write(out_dir: Path, analyzer: LiveAnalyzer, recorder: RunRecorder, info: Any,
-           interrupted: bool) -> RunSummary:
+def _write(
+    out_dir: Path, analyzer: LiveAnalyzer, recorder: RunRecorder, info: Any, interrupted: bool
+) -> RunSummary:
     from hipthrust_cam.runs import source_meta
 
-    series = KeypointSeries.from_frames(recorder.poses, (info.width, info.height), info.fps,
-                                        str(info.name))
+    series = KeypointSeries.from_frames(
+        recorder.poses, (info.width, info.height), info.fps, str(info.name)
+    )
     duration = float(series.t_s[-1] + 1.0 / info.fps) if len(series) else 0.0
-    summary = write_outputs(out_dir, analyzer, recorder, series,
-                            source_meta(info, len(series), duration), interrupted)
+    summary = write_outputs(
+        out_dir, analyzer, recorder, series, source_meta(info, len(series), duration), interrupted
+    )
     return dataclasses.replace(summary, files=(*summary.files, out_dir / "live.mp4"))
 
 
 def _print_end(summary: RunSummary, live: dict, rep_table: Any) -> None:
     print(rep_table(summary.report))
     lat = live["latency_ms"]
-    print(f"latency frame -> screen: median {lat['median']} ms, p95 {lat['p95']} ms; "
-          f"{live['frames_shown']} frames shown, {live['frames_dropped']} dropped")
+    print(
+        f"latency frame -> screen: median {lat['median']} ms, p95 {lat['p95']} ms; "
+        f"{live['frames_shown']} frames shown, {live['frames_dropped']} dropped"
+    )
     state = " (interrupted: partial)" if summary.interrupted else ""
     print(f"wrote {summary.out_dir}{state}: " + ", ".join(p.name for p in summary.files[:7]))

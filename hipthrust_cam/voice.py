@@ -28,8 +28,13 @@ Runner = Callable[[Sequence[str]], None]
 
 
 def _run(command: Sequence[str]) -> None:
-    subprocess.run(list(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   timeout=SPEAK_TIMEOUT_S, check=False)
+    subprocess.run(
+        list(command),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=SPEAK_TIMEOUT_S,
+        check=False,
+    )
 
 
 def find_engine(which: Callable[[str], str | None] = shutil.which) -> str | None:
@@ -72,8 +77,10 @@ class Voice:
     def __enter__(self) -> Voice:
         engine = self._engine or find_engine(self._which)
         if engine is None:
-            log.warning("--voice: no text-to-speech program found (install espeak-ng); "
-                        "cues are shown but not spoken")
+            log.warning(
+                "--voice: no text-to-speech program found (install espeak-ng); "
+                "cues are shown but not spoken"
+            )
             return self
         self._engine = engine
         self._thread = threading.Thread(target=self._work, name="hipthrust-voice", daemon=True)

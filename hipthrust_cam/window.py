@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 ESC = 27
 PROBE_TIMEOUT_S = 20.0
-_PROBE = "import cv2; cv2.namedWindow('hipthrust-cam probe'); cv2.waitKey(1); cv2.destroyAllWindows()"
+_PROBE = (
+    "import cv2; cv2.namedWindow('hipthrust-cam probe'); cv2.waitKey(1); cv2.destroyAllWindows()"
+)
 
 
 class DisplayError(OSError):
@@ -78,8 +80,13 @@ def check_display(env: dict[str, str] | None = None) -> None:
     if sys.platform.startswith("linux") and not env.get("DISPLAY"):
         raise DisplayError(f"cannot open a window: no display (DISPLAY is not set); {hint}")
     try:
-        probe = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True,
-                               timeout=PROBE_TIMEOUT_S, check=False)
+        probe = subprocess.run(
+            [sys.executable, "-c", _PROBE],
+            env=env,
+            capture_output=True,
+            timeout=PROBE_TIMEOUT_S,
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         raise DisplayError(f"cannot open a window: the display did not answer; {hint}") from exc
     if probe.returncode != 0:
@@ -105,9 +112,12 @@ class CvWindow:
     def __enter__(self) -> CvWindow:
         import cv2
 
+        from hipthrust_cam.pose import _native_stderr_quiet
+
         if self._probe:
             check_display()
-        cv2.namedWindow(self.title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
+        with _native_stderr_quiet():  # Qt's font-directory chatter on fd 2
+            cv2.namedWindow(self.title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
         self._opened = True
         return self
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -181,7 +182,7 @@ def test_camera_feed_raises_the_readers_error_in_the_loop() -> None:
 
 
 def test_loop_counts_every_rep_and_measures_latency(synthetic) -> None:
-    loop, analyzer, pose, interrupted = _loop(synthetic, ScriptedDisplay(), cost_s=0.02)
+    loop, analyzer, _, interrupted = _loop(synthetic, ScriptedDisplay(), cost_s=0.02)
     report = analyzer.report({"name": "synthetic"})
     assert not interrupted and loop.ended_by == "source ended"
     assert report["rep_count"] == 3
@@ -194,7 +195,7 @@ def test_loop_counts_every_rep_and_measures_latency(synthetic) -> None:
 
 def test_q_ends_the_set_early_and_keeps_what_was_measured(synthetic) -> None:
     display = ScriptedDisplay(keys={40: "q"})
-    loop, analyzer, pose, interrupted = _loop(synthetic, display)
+    loop, _, pose, interrupted = _loop(synthetic, display)
     assert loop.ended_by == "key" and not interrupted
     assert len(pose.seen) == 40 and len(display.images) == 40
 
@@ -207,7 +208,7 @@ def test_closing_the_window_ends_the_set(synthetic) -> None:
 def test_space_pauses_and_shows_paused_until_pressed_again(synthetic) -> None:
     display = ScriptedDisplay(keys={30: " ", 33: " "})
     clock = FakeClock()
-    loop, analyzer, pose, _ = _loop(synthetic, display, clock=clock, drop_late=True)
+    _, analyzer, pose, _ = _loop(synthetic, display, clock=clock, drop_late=True)
     paused = display.images[30:33]
     assert len(paused) == 3
     assert all(not np.array_equal(img, display.images[29]) for img in paused)  # "PAUSED" drawn
@@ -218,12 +219,11 @@ def test_space_pauses_and_shows_paused_until_pressed_again(synthetic) -> None:
 def test_r_resets_the_shown_count_but_the_report_keeps_every_rep(synthetic) -> None:
     series = synthetic.series
     reset_at = int(np.searchsorted(series.t_s, synthetic.truth["reps"][2]["start_s"] + 0.3))
-    loop, analyzer, *_ = _loop(synthetic, ScriptedDisplay(keys={reset_at: "r"}))
+    _, analyzer, *_ = _loop(synthetic, ScriptedDisplay(keys={reset_at: "r"}))
     report = analyzer.report({})
     assert report["rep_count"] == 3
     resets = report["live"]["count_resets"]
-    assert resets == [{"t_s": pytest.approx(series.t_s[reset_at - 1], abs=0.05),
-                       "reps_before": 2}]
+    assert resets == [{"t_s": pytest.approx(series.t_s[reset_at - 1], abs=0.05), "reps_before": 2}]
     assert analyzer.base == 2
 
 
@@ -295,11 +295,18 @@ def test_loop_speaks_a_new_cue_once(synthetic) -> None:
     frames = _frames(len(series), series.fps, (series.image_size[1], series.image_size[0]))
     analyzer = live.LiveAnalyzer(Analyzer(load_config(None), series.image_size, offline=False))
     voice = type("V", (), {"say": lambda self, text: said.append(text)})()
-    loop = live.LiveLoop(live.PacedFeed(frames, clock, False), IndexedReplay(series), analyzer,
-                         ScriptedDisplay(), clock, voice=voice, fps=series.fps)
+    loop = live.LiveLoop(
+        live.PacedFeed(frames, clock, False),
+        IndexedReplay(series),
+        analyzer,
+        ScriptedDisplay(),
+        clock,
+        voice=voice,
+        fps=series.fps,
+    )
     loop.run()
     assert "Feet closer" in said
-    assert all(a != b for a, b in zip(said, said[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(said))
 
 
 # -- displays -----------------------------------------------------------------------------------
@@ -316,8 +323,14 @@ def test_no_display_is_a_clear_error_suggesting_no_window() -> None:
 
 
 def _run_cli(*args: str, timeout: float = 60.0, env: dict | None = None):
-    return subprocess.run([sys.executable, "-m", "hipthrust_cam", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "hipthrust_cam", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def _needs_sample() -> None:
@@ -377,7 +390,6 @@ def test_live_on_a_video_counts_what_analyze_counts(clip_runs) -> None:
 
 
 def test_live_sees_every_frame_with_the_poses_analyze_sees(clip_runs) -> None:
-    live_dir, analyze_dir = clip_runs
     got, want = (load_keypoints(d / "keypoints.npz") for d in clip_runs)
     assert len(got) == len(want) == 400
     np.testing.assert_allclose(got.t_s, want.t_s)
@@ -386,8 +398,14 @@ def test_live_sees_every_frame_with_the_poses_analyze_sees(clip_runs) -> None:
 
 def test_live_writes_the_outputs_of_analyze_and_its_latency(clip_runs) -> None:
     live_dir, _ = clip_runs
-    for name in ("keypoints.npz", "report.json", "reps.csv", "timeline.csv", "report.html",
-                 "live.mp4"):
+    for name in (
+        "keypoints.npz",
+        "report.json",
+        "reps.csv",
+        "timeline.csv",
+        "report.html",
+        "live.mp4",
+    ):
         assert (live_dir / name).is_file(), name
     assert list((live_dir / "thumbnails").glob("rep_*.jpg"))
     report = json.loads((live_dir / "report.json").read_text())
@@ -398,15 +416,28 @@ def test_live_writes_the_outputs_of_analyze_and_its_latency(clip_runs) -> None:
     assert report["summary"]["partial"] is False
 
 
-@pytest.mark.xfail(strict=False, reason="Analyzer(offline=False) counts 3 reps on this render's "
-                   "keypoints where offline=True counts 4: the causal path, not the live loop")
+@pytest.mark.xfail(
+    strict=False,
+    reason="Analyzer(offline=False) counts 3 reps on this render's "
+    "keypoints where offline=True counts 4: the causal path, not the live loop",
+)
 def test_live_on_a_render_counts_what_analyze_counts(tmp_path) -> None:
     _needs_sample()
     live_dir = _live(SAMPLE, tmp_path / "live")
     # Live processed every frame (checked above on a real clip), so analysing its keypoints is
     # analysing the video, without a second pose pass.
-    assert main(["analyze", "--keypoints", str(live_dir / "keypoints.npz"), "--out",
-                 str(tmp_path / "analyze")]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                "--keypoints",
+                str(live_dir / "keypoints.npz"),
+                "--out",
+                str(tmp_path / "analyze"),
+            ]
+        )
+        == 0
+    )
     assert _reps_and_faults(live_dir) == _reps_and_faults(tmp_path / "analyze")
 
 
@@ -414,8 +445,22 @@ def test_ctrl_c_mid_set_writes_the_reps_so_far(tmp_path) -> None:
     _needs_sample()
     out = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hipthrust_cam", "live", "--source", str(SAMPLE), "--no-window",
-         "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "hipthrust_cam",
+            "live",
+            "--source",
+            str(SAMPLE),
+            "--no-window",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert "live from" in proc.stderr.readline()  # the loop has started
         time.sleep(6.0)  # past the first reps (at the video's own rate)
@@ -443,11 +488,15 @@ def test_live_mp4_keeps_time_when_frames_are_dropped(tmp_path) -> None:
     spec = simulate(SetSpec(reps=1, setup_s=0.5, tail_s=0.5))
     series = spec.series
     frames = _frames(len(series), series.fps, (120, 160))
-    loop = live.LiveLoop(live.PacedFeed(frames, clock, drop_late=True),
-                         SlowPose(IndexedReplay(series), clock, 0.1),
-                         live.LiveAnalyzer(Analyzer(load_config(None), series.image_size,
-                                                    offline=False)),
-                         ScriptedDisplay(), clock, writer=Writer(), fps=series.fps)
+    loop = live.LiveLoop(
+        live.PacedFeed(frames, clock, drop_late=True),
+        SlowPose(IndexedReplay(series), clock, 0.1),
+        live.LiveAnalyzer(Analyzer(load_config(None), series.image_size, offline=False)),
+        ScriptedDisplay(),
+        clock,
+        writer=Writer(),
+        fps=series.fps,
+    )
     loop.run()
     assert loop.live_info()["frames_dropped"] > len(series) / 2
     assert abs(Writer.frames - len(series)) <= 4
