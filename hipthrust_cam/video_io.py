@@ -7,7 +7,9 @@ runs the encoder beside the Python process (on the other core).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +48,7 @@ class H264Writer:
         self._fps = float(fps)
         self._params = ["-crf", str(crf), "-preset", preset, "-movflags", "+faststart"]
         self._gen = None
+        self._failed = False
         self.frames = 0
 
     def __enter__(self) -> H264Writer:
@@ -62,7 +65,7 @@ class H264Writer:
                 quality=None,
                 macro_block_size=2,
                 output_params=self._params,
-                ffmpeg_log_level="error",
+                ffmpeg_log_level="quiet",  # its errors are ours to say, in one line
             )
             self._gen.send(None)
         except (OSError, RuntimeError) as exc:
@@ -80,18 +83,35 @@ class H264Writer:
             image = padded
         try:
             self._gen.send(np.ascontiguousarray(image))
-        except (OSError, RuntimeError, BrokenPipeError) as exc:
-            raise VideoWriteError(f"{self.path}: writing the video failed ({exc})") from exc
+        except (OSError, RuntimeError) as exc:
+            self._failed = True
+            raise VideoWriteError(f"{self.path}: writing the video failed: {self._why(exc)}") \
+                from exc
         self.frames += 1
+
+    def _why(self, exc: BaseException) -> str:
+        """A short reason for the user: a full disk, or the encoder's first message line."""
+        with contextlib.suppress(OSError):
+            if shutil.disk_usage(self._tmp.parent).free < 1 << 20:
+                return "the disk is full: free some space, or run with --no-video"
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return f"the encoder stopped ({first[:120]}): check free disk space, or use --no-video"
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         if self._gen is None:
             return
+        if self._failed:  # already reported by write(); never leave half a video behind
+            with contextlib.suppress(Exception):
+                self._gen.close()
+            self._gen = None
+            self._tmp.unlink(missing_ok=True)
+            return
         try:
             self._gen.close()
         except (OSError, RuntimeError) as exc:
+            why = self._why(exc)
             self._tmp.unlink(missing_ok=True)
-            raise VideoWriteError(f"{self.path}: finishing the video failed ({exc})") from exc
+            raise VideoWriteError(f"{self.path}: finishing the video failed: {why}") from exc
         finally:
             self._gen = None
         if self.frames and self._tmp.exists():
