@@ -77,10 +77,10 @@ def analyze_video(
         out_dir.mkdir(parents=True, exist_ok=True)
         writer = None
         if video_out:
-            writer = stack.enter_context(
+            writer = _KeepGoing(stack.enter_context(
                 H264Writer(out_dir / "annotated.mp4", (info.width, info.height), info.fps,
                            crf=config.video.crf)
-            )
+            ))
         analyzer = Analyzer(config, (info.width, info.height), offline=True)
         recorder = RunRecorder(writer=writer, threaded=True)
         on_frame = progress(info.frame_count) if progress else None
@@ -89,7 +89,30 @@ def analyze_video(
                                         str(video))
     duration = float(series.t_s[-1] + 1.0 / info.fps) if len(series) else 0.0
     meta = source_meta(info, len(series), duration)
-    return write_outputs(out_dir, analyzer, recorder, series, meta, interrupted)
+    summary = write_outputs(out_dir, analyzer, recorder, series, meta, interrupted)
+    if writer is not None and writer.error is not None:
+        raise type(writer.error)(f"{writer.error} (the report files were written to {out_dir})")
+    return summary
+
+
+class _KeepGoing:
+    """Hands frames to the video writer; a failing video (disk full) is dropped, not the run.
+
+    The analysis goes on, the reports are written, then the writer's error is raised.
+    """
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+        self.error: Exception | None = None
+
+    def write(self, image: Any) -> None:
+        from hipthrust_cam.video_io import VideoWriteError
+
+        if self.error is None:
+            try:
+                self._writer.write(image)
+            except VideoWriteError as exc:
+                self.error = exc
 
 
 def reanalyse_keypoints(path: Path, out_dir: Path, config: Any) -> RunSummary:
