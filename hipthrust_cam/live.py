@@ -89,6 +89,7 @@ class PacedFeed:
         self._period = 1.0 / 30.0
         self._last_t = math.nan
         self.dropped = 0
+        self.end_reason = "video ended"
 
     def __enter__(self) -> PacedFeed:
         return self
@@ -143,6 +144,7 @@ class LatestFrameFeed:
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self.dropped = 0
+        self.end_reason = "camera stopped"
 
     def __enter__(self) -> LatestFrameFeed:
         self._thread = threading.Thread(target=self._read, name="hipthrust-camera", daemon=True)
@@ -281,7 +283,7 @@ class LiveLoop:
         self.arrivals: dict[int, float] = {}
         self.latencies_ms: list[float] = []
         self.shown = 0
-        self.ended_by = "source ended"
+        self.ended_by = getattr(feed, "end_reason", "source ended")
         self._rate = math.nan
         self._last_shown_s = math.nan
         self._last_t_s = math.nan

@@ -184,7 +184,7 @@ def test_camera_feed_raises_the_readers_error_in_the_loop() -> None:
 def test_loop_counts_every_rep_and_measures_latency(synthetic) -> None:
     loop, analyzer, _, interrupted = _loop(synthetic, ScriptedDisplay(), cost_s=0.02)
     report = analyzer.report({"name": "synthetic"})
-    assert not interrupted and loop.ended_by == "source ended"
+    assert not interrupted and loop.ended_by == "video ended"
     assert report["rep_count"] == 3
     assert loop.shown == len(synthetic.series)
     assert np.median(loop.latencies_ms) == pytest.approx(20.0, abs=1.0)
@@ -412,7 +412,7 @@ def test_live_writes_the_outputs_of_analyze_and_its_latency(clip_runs) -> None:
     assert report["live"]["frames_dropped"] == 0
     assert report["live"]["frames_shown"] == report["source"]["frames"] == 400
     assert report["live"]["latency_ms"]["median"] is not None
-    assert report["live"]["ended_by"] == "source ended"
+    assert report["live"]["ended_by"] == "video ended"
     assert report["summary"]["partial"] is False
 
 
@@ -500,3 +500,43 @@ def test_live_mp4_keeps_time_when_frames_are_dropped(tmp_path) -> None:
     loop.run()
     assert loop.live_info()["frames_dropped"] > len(series) / 2
     assert abs(Writer.frames - len(series)) <= 4
+
+
+def test_camera_unplugged_mid_set_still_writes_the_run(tmp_path, monkeypatch) -> None:
+    """The camera path (reader thread, newest frame only) end to end, with a fake camera."""
+    from hipthrust_cam import runs
+    from hipthrust_cam.sources import SourceInfo
+
+    series = simulate(SetSpec(reps=1, setup_s=0.5, tail_s=0.3)).series
+    w, h = series.image_size
+
+    class FakeCamera:
+        info = SourceInfo("camera:0", w, h, series.fps, 0, 1.0)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            return None
+
+        def __iter__(self):
+            for frame in _frames(len(series), series.fps, (h, w)):
+                time.sleep(0.002)  # faster than the loop: stale frames must be dropped
+                yield frame  # then the iteration ends, as when the camera is unplugged
+
+    class Replay(IndexedReplay):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            return None
+
+    monkeypatch.setattr(live, "_open_source", lambda args, config: FakeCamera())
+    monkeypatch.setattr(runs, "pose_backend", lambda config: Replay(series))
+    assert main(["live", "--no-window", "--out", str(tmp_path / "run")]) == 0
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["live"]["ended_by"] == "camera stopped"
+    assert report["live"]["frames_dropped"] > 0
+    assert report["source"]["frames"] + report["live"]["frames_dropped"] <= len(series)
+    assert report["source"]["name"] == "camera:0"
+    assert (tmp_path / "run" / "keypoints.npz").is_file()
