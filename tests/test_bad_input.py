@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -528,3 +528,100 @@ def test_second_ctrl_c_stops_at_once(long_noise, tmp_path):
     # Whatever was written is complete (atomic): never a half report.
     if (tmp_path / "run" / "report.json").exists():
         report_of(tmp_path / "run")
+
+
+# ---------------------------------------------------------------------------------------------
+# A failing video writer, a really full disk, a very long video
+
+
+@needs_model
+def test_video_writer_failing_midway_keeps_the_reports(run, media, tmp_path, monkeypatch):
+    from hipthrust_cam.video_io import H264Writer, VideoWriteError
+
+    real_write = H264Writer.write
+
+    def write(self, image):
+        if self.frames >= 3:
+            self._failed = True
+            raise VideoWriteError(f"{self.path}: writing the video failed: the disk is full")
+        real_write(self, image)
+
+    monkeypatch.setattr(H264Writer, "write", write)
+    status, _, err = run("analyze", media["good"], "--out", tmp_path / "run")
+    assert status == cli.Exit.BAD_INPUT
+    one_line_error(err, "disk is full", "report files were written")
+    assert written(tmp_path / "run") >= REPORT_FILES
+    assert not (tmp_path / "run" / "annotated.mp4").exists()  # never half a video
+    assert not list((tmp_path / "run").glob(".*partial*"))
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 96 KiB tmpfs (needs root with mount rights; skipped otherwise)."""
+    where = tmp_path / "tiny"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(where)],
+                             capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tiny tmpfs here (not root, or no mount rights)")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], capture_output=True, check=False)
+
+
+@needs_model
+def test_disk_filling_up_while_writing_the_video_keeps_the_reports(run, tiny_disk, tmp_path):
+    noise = make_video(tmp_path / "noise.mp4", size="128x96", rate=15, seconds=10.0)
+    status, _, err = run("analyze", noise, "--out", tiny_disk / "run")
+    assert status == cli.Exit.BAD_INPUT
+    one_line_error(err, "annotated.mp4", "disk is full", "report files were written")
+    assert written(tiny_disk / "run") >= REPORT_FILES
+    assert report_of(tiny_disk / "run")["source"]["frames"] == 150
+    assert not (tiny_disk / "run" / "annotated.mp4").exists()
+
+
+def test_a_very_long_video_is_streamed_in_bounded_memory(run, tmp_path, monkeypatch):
+    """1500 frames of 160x120 (86 MB if held): peak traced memory stays a small fraction."""
+    import tracemalloc
+
+    from hipthrust_cam import runs, sources
+    from hipthrust_cam.types import Frame, PoseFrame
+
+    n, w, h = 1500, 160, 120
+
+    class LongSource:
+        def __init__(self, path: Path, max_long_side: int) -> None:
+            self.info = sources.SourceInfo(str(path), w, h, 30.0, n, 1.0)
+
+        def __iter__(self) -> Iterator[Frame]:
+            for i in range(n):
+                yield Frame(i, i / 30.0, np.full((h, w, 3), i % 256, np.uint8))
+
+        def __enter__(self) -> LongSource:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    class Nobody:
+        def detect(self, frame: Frame) -> PoseFrame:
+            return PoseFrame.empty(frame.t_s)
+
+        def __enter__(self) -> Nobody:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    monkeypatch.setattr(sources, "VideoFileSource", LongSource)
+    monkeypatch.setattr(runs, "pose_backend", lambda config: Nobody())
+    tracemalloc.start()
+    try:
+        status, _, _ = run("analyze", tmp_path / "long.mp4", "--out", tmp_path / "run")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert status == cli.Exit.OK
+    assert report_of(tmp_path / "run")["source"]["frames"] == n
+    assert peak < 0.25 * n * w * h * 3, f"peak {peak / 1e6:.1f} MB"
