@@ -290,6 +290,7 @@ class LiveLoop:
         self._last_image: np.ndarray | None = None
         self._last_cue: str | None = None
         self._reps_seen = False
+        self._batch: list[tuple[float | None, float, np.ndarray, Any]] = []
 
     def run(self) -> bool:
         """Runs until the set ends; returns True when Ctrl-C ended it."""
@@ -311,11 +312,13 @@ class LiveLoop:
             self.ended_by = "Ctrl-C"
             log.warning("interrupted: writing what was measured so far")
         self.recorder.emit(self.analyzer.finish())
+        self._after_shown()
         return interrupted
 
     def _handle_keys(self, t_s: float) -> bool:
         """Polls the keyboard and window; returns False when the set should end."""
         action = KEY_ACTIONS.get(self.display.poll_key(1))
+        self._after_shown()
         if action == "reset":
             self.analyzer.reset_count(t_s)
         elif action == "pause":
@@ -354,15 +357,20 @@ class LiveLoop:
             draw_setup_guide(image, guide_lines(result), self.style)
         draw_status(image, self._status(), self.style)
         self.display.show(image)
-        now = self.clock.now()
-        arrived = self.arrivals.pop(frame.index, None)
-        if arrived is not None:
-            self.latencies_ms.append(1000.0 * (now - arrived))
-        self._update_rate(now)
-        self._record(frame.t_s, image)
-        self._speak(result)
+        self._batch.append((self.arrivals.pop(frame.index, None), frame.t_s, image, result))
         self._last_image = image
         self.shown += 1
+
+    def _after_shown(self) -> None:
+        """Once the GUI has painted (after `poll_key`): latency, rate, recording, speech."""
+        now = self.clock.now()
+        for arrived, t_s, image, result in self._batch:
+            if arrived is not None:
+                self.latencies_ms.append(1000.0 * (now - arrived))
+            self._update_rate(now)
+            self._record(t_s, image)
+            self._speak(result)
+        self._batch.clear()
 
     def _status(self) -> str:
         rate = f"{self._rate:4.1f}" if math.isfinite(self._rate) else "  --"

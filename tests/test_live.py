@@ -26,7 +26,7 @@ from hipthrust_cam.types import Frame
 from hipthrust_cam.voice import Voice
 from hipthrust_cam.window import DisplayError, check_display
 
-SAMPLE = SAMPLES / "rushed_no_pause.mp4"
+SAMPLE = SAMPLES / "clean_left.mp4"
 
 
 class FakeClock:
@@ -418,8 +418,8 @@ def test_live_writes_the_outputs_of_analyze_and_its_latency(clip_runs) -> None:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="Analyzer(offline=False) counts 3 reps on this render's "
-    "keypoints where offline=True counts 4: the causal path, not the live loop",
+    reason="Analyzer(offline=False) and offline=True disagree on the renders' keypoints "
+    "(rep count or faults): the analyzer's causal path, not the live loop",
 )
 def test_live_on_a_render_counts_what_analyze_counts(tmp_path) -> None:
     _needs_sample()
@@ -473,7 +473,7 @@ def test_ctrl_c_mid_set_writes_the_reps_so_far(tmp_path) -> None:
     report = json.loads((out / "report.json").read_text())
     assert report["summary"]["partial"] is True
     assert report["live"]["ended_by"] == "Ctrl-C"
-    assert 0 < report["source"]["frames"] < 303
+    assert 0 < report["source"]["frames"] < 400  # the render has 498
     assert "interrupted" in stdout and "Traceback" not in stderr
 
 

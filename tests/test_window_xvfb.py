@@ -23,7 +23,7 @@ from conftest import MODEL, ROOT, SAMPLES
 from hipthrust_cam.drawing import OverlayStyle
 from hipthrust_cam.window import check_display
 
-SAMPLE = SAMPLES / "rushed_no_pause.mp4"
+SAMPLE = SAMPLES / "clean_left.mp4"
 
 
 def _free_display() -> int:
