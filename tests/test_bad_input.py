@@ -314,6 +314,45 @@ def test_output_folder_that_cannot_be_written_is_one_line(run, keypoints_npz, tm
     one_line_error(err, "somefile.txt", "choose another --out")
 
 
+def test_output_path_that_is_a_file_is_one_line(run, keypoints_npz, tmp_path):
+    (tmp_path / "taken").write_text("a file where the run folder should go")
+    status, _, err = run("analyze", "--keypoints", keypoints_npz, "--out", tmp_path / "taken")
+    assert status == cli.Exit.BAD_INPUT
+    one_line_error(err, "taken", "choose another --out")
+    assert (tmp_path / "taken").read_text().startswith("a file")
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda d: d / "none.npz", ["none.npz", "not found"]),
+        (lambda d: d, ["keypoints"]),
+        (lambda d: (d / "t.npz").write_text("text") and d / "t.npz", ["t.npz", "keypoints"]),
+    ],
+    ids=["missing", "folder", "text"],
+)
+def test_bad_keypoints_file_is_one_line(run, tmp_path, make, words):
+    status, _, err = run("analyze", "--keypoints", make(tmp_path), "--out", tmp_path / "run")
+    assert status == cli.Exit.BAD_INPUT
+    one_line_error(err, *words)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [(None, ["no report.json"]), ("{ half a json", ["report.json"]), ("[1, 2]", ["report.json"])],
+    ids=["not-a-run", "damaged", "not-an-object"],
+)
+def test_report_of_a_bad_run_folder_is_one_line(run, tmp_path, content, words):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    if content is not None:
+        (folder / "report.json").write_text(content)
+    status, _, err = run("report", folder)
+    assert status == cli.Exit.BAD_INPUT
+    one_line_error(err, *words)
+
+
 def test_explicit_out_holding_a_run_needs_force(run, keypoints_npz, tmp_path):
     out = tmp_path / "run"
     assert run("analyze", "--keypoints", keypoints_npz, "--out", out)[0] == cli.Exit.OK
