@@ -15,6 +15,7 @@ written.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -192,6 +193,45 @@ class LatestFrameFeed:
         """Discards the frame held during the pause."""
         with self._cond:
             self._latest = None
+
+
+class Recording:
+    """`live.mp4`, what was shown; an encoder failure stops the recording, never the set.
+
+    A failure (e.g. a full disk) is logged once; the reports are still written.
+
+    Args:
+        writer: An `H264Writer` (not yet entered).
+    """
+
+    def __init__(self, writer: Any) -> None:
+        self._writer: Any = writer
+
+    def __enter__(self) -> Recording:
+        self._guard(self._writer.__enter__)
+        return self
+
+    def _guard(self, action: Any, *args: Any) -> None:
+        from hipthrust_cam.video_io import VideoWriteError
+
+        if self._writer is None:
+            return
+        try:
+            action(*args)
+        except VideoWriteError as exc:
+            log.warning("live.mp4 is not recorded: %s", exc)
+            writer, self._writer = self._writer, None
+            with contextlib.suppress(VideoWriteError):
+                writer.__exit__(None, None, None)
+
+    def write(self, image: np.ndarray) -> None:
+        """Appends one BGR frame (nothing once the encoder failed)."""
+        if self._writer is not None:
+            self._guard(self._writer.write, image)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._writer is not None:
+            self._guard(self._writer.__exit__, None, None, None)
 
 
 def guide_lines(result: Any) -> tuple[str, ...]:
@@ -480,13 +520,12 @@ def run_live(
             voice = stack.enter_context(Voice())
         pose = stack.enter_context(pose_backend(config))
         out_dir.mkdir(parents=True, exist_ok=True)
+        size = (info.width, info.height)
         writer = stack.enter_context(
-            H264Writer(
-                out_dir / "live.mp4",
-                (info.width, info.height),
-                info.fps,
-                crf=config.video.crf,
-                preset="ultrafast",
+            Recording(
+                H264Writer(
+                    out_dir / "live.mp4", size, info.fps, crf=config.video.crf, preset="ultrafast"
+                )
             )
         )
         feed = stack.enter_context(_make_feed(source, args, clock))
@@ -516,7 +555,8 @@ def _write(
     summary = write_outputs(
         out_dir, analyzer, recorder, series, source_meta(info, len(series), duration), interrupted
     )
-    return dataclasses.replace(summary, files=(*summary.files, out_dir / "live.mp4"))
+    video = [out_dir / "live.mp4"] if (out_dir / "live.mp4").is_file() else []
+    return dataclasses.replace(summary, files=(*summary.files, *video))
 
 
 def _print_end(summary: RunSummary, live: dict, rep_table: Any) -> None:
