@@ -26,6 +26,7 @@ from hipthrust_cam.features import (
     ANGLE_NAMES,
     CHANNELS,
     FEATURE_NAMES,
+    LimbCheck,
     SideLock,
     frame_features,
     joint_vector,
@@ -154,6 +155,7 @@ class Analyzer:
         gate = config.features.visibility_gate
         self._gate = gate
         self._side = SideLock(config.features.side_lock_s)
+        self._limbs = LimbCheck(config.features.limb_tolerance)
         self._setup = SetupTracker(config.setup, image_size, gate)
         self._counter = RepCounter(config.reps)
         self._cues = CueManager(config.cues)
@@ -197,8 +199,10 @@ class Analyzer:
         if side is None:
             feats = np.full(len(FEATURE_NAMES), np.nan)
         else:
-            f = frame_features(side_joints(vec, side))
-            feats = np.array([float(f[name][0]) for name in FEATURE_NAMES])
+            f = self._limbs.apply(
+                {k: float(v[0]) for k, v in frame_features(side_joints(vec, side)).items()}
+            )
+            feats = np.array([f[name] for name in FEATURE_NAMES])
         self._buffer.append((t, feats, pose.back_profile, pose.front_profile))
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}
         event = self._counter.update(t, angles["hip_extension_deg"])
@@ -264,10 +268,13 @@ class Analyzer:
             return None, None
         frames = self._frames_since(event.start_s - _PRE_S)
         m = measure_rep(len(self.reps) + 1, event, frames)
-        near_start = np.abs(frames["t_s"] - event.start_s) <= 0.2
-        bottom = {
+        t = frames["t_s"]
+        near_start = np.abs(t - event.start_s) <= 0.2
+        top = (t >= event.lockout_start_s) & (t <= event.lockout_end_s)
+        bottom = {  # the movement label uses raw medians (an implausible knee still has a side)
             "bottom_knee_deg": _nanmedian(frames["knee_angle_deg"][near_start]),
             "bottom_torso_deg": _nanmedian(frames["torso_angle_deg"][near_start]),
+            "knee_angle_deg": _nanmedian(frames["knee_angle_deg"][top]),
         }
         movement = classify_rep(m, bottom, self.cfg.setup)
         if self._setup.view == "front" or movement not in COUNTED_MOVEMENTS:

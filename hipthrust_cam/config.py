@@ -47,6 +47,7 @@ class FeaturesConfig:
 
     visibility_gate: float = 0.5  # landmarks below this visibility are "not judged", [0, 1]
     side_lock_s: float = 2.0  # seconds of detected frames used to choose the side, then locked
+    limb_tolerance: float = 0.25  # thigh/shin length off its running median by more = legs unjudged
 
 
 @dataclass(frozen=True)

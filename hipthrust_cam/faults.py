@@ -24,6 +24,14 @@ from hipthrust_cam.reps import RepEvent
 _BOTTOM_WINDOW_S = 0.25  # frames this close before a rep's start (or end) are "at the bottom"
 _LUMBAR_S = slice(7, 13)  # profile samples over the lower back (0.45..0.8 of shoulder->hip)
 _CHEST_S = slice(2, 13)  # profile samples over ribs and belly
+PLAUSIBLE_AT_LOCKOUT: dict[str, tuple[float, float]] = {
+    # a lockout median outside these ranges is a keypoint error, not a posture: not judged
+    "hip_extension_deg": (90.0, 230.0),
+    "knee_angle_deg": (40.0, 160.0),
+    "shin_angle_deg": (-60.0, 60.0),
+    "head_angle_deg": (-90.0, 90.0),
+}
+PLAUSIBLE_HEEL_LIFT = (-0.3, 0.3)  # shin lengths; a bigger heel rise is a misplaced foot
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,14 @@ def _median(values: np.ndarray) -> float:
     return float(np.median(values)) if values.size else math.nan
 
 
+def _in_range(value: float, bounds: tuple[float, float]) -> float:
+    return value if bounds[0] <= value <= bounds[1] else math.nan
+
+
+def _plausible(name: str, value: float) -> float:
+    return _in_range(value, PLAUSIBLE_AT_LOCKOUT.get(name, (-math.inf, math.inf)))
+
+
 def measure_rep(index: int, event: RepEvent, frames: dict[str, np.ndarray]) -> RepMeasures:
     """Measure a rep from its event and the per-frame features.
 
@@ -111,7 +127,7 @@ def measure_rep(index: int, event: RepEvent, frames: dict[str, np.ndarray]) -> R
         )
     start = (t >= event.start_s - _BOTTOM_WINDOW_S) & (t <= event.start_s + 1e-6)
     end = (t >= event.end_s - _BOTTOM_WINDOW_S) & (t <= event.end_s + 1e-6)
-    angles = {name: _median(frames[name][top]) for name in ANGLE_NAMES}
+    angles = {name: _plausible(name, _median(frames[name][top])) for name in ANGLE_NAMES}
     key = np.isfinite(frames["hip_extension_deg"][top]) & np.isfinite(frames["knee_angle_deg"][top])
     confidence = float(key.mean()) if key.size else 0.0
     torso = _median(frames["torso_px"][start | top | end])
@@ -133,7 +149,10 @@ def measure_rep(index: int, event: RepEvent, frames: dict[str, np.ndarray]) -> R
         rom_deg=event.rom_deg,
         peak_hip_deg=event.peak_deg,
         **angles,
-        heel_lift=_median(frames["heel_rise"][top]) - _median(frames["heel_rise"][start]),
+        heel_lift=_in_range(
+            _median(frames["heel_rise"][top]) - _median(frames["heel_rise"][start]),
+            PLAUSIBLE_HEEL_LIFT,
+        ),
         shoulder_drift=drift / torso if torso > 0 else math.nan,
         back_arch=_median(back[start].ravel()) - _median(back[top].ravel()),
         front_rise=_median(front[top].ravel()) - _median(front[start].ravel()),

@@ -9,6 +9,8 @@ value that uses it is NaN ("not judged"), never a guess.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from hipthrust_cam.geometry import ANGLE_FUNCS, distance
@@ -95,6 +97,7 @@ def frame_features(joints: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out["shoulder_y"] = joints["shoulder"][:, 1].astype(np.float64)
     out["torso_px"] = distance(joints["shoulder"], joints["hip"])
     out["shin_px"] = shin
+    out["thigh_px"] = distance(joints["hip"], joints["knee"])
     out["shoulder_above_ankle"] = (joints["ankle"][:, 1] - joints["shoulder"][:, 1]) / out[
         "torso_px"
     ]
@@ -109,5 +112,43 @@ FEATURE_NAMES: tuple[str, ...] = (
     "torso_px",
     "shin_px",
     "shoulder_above_ankle",
+    "thigh_px",
 )
 """Every key `frame_features` returns."""
+
+
+LEG_FEATURES: tuple[str, ...] = (
+    "knee_angle_deg",
+    "shin_angle_deg",
+    "heel_rise",
+    "shoulder_above_ankle",
+)
+"""Features that depend on the knee and foot landmarks."""
+
+
+class LimbCheck:
+    """Marks leg features "not judged" when the thigh or shin length jumps.
+
+    In a side view the thigh and shin keep their length relative to the torso; a frame where
+    either departs from its running median by more than `tolerance` has misplaced leg
+    landmarks (e.g. a plate hiding the legs), whatever their visibility says.
+    """
+
+    def __init__(self, tolerance: float, history: int = 300) -> None:
+        """Start with no history; `history` frames feed the running medians."""
+        self.tolerance = tolerance
+        self._ratios: deque[tuple[float, float]] = deque(maxlen=history)
+
+    def apply(self, feats: dict[str, float]) -> dict[str, float]:
+        """Return `feats` with the leg features set to NaN when the leg lengths are off."""
+        torso = feats["torso_px"]
+        ratios = (feats["thigh_px"] / torso, feats["shin_px"] / torso)
+        if not all(np.isfinite(ratios)):
+            return feats
+        self._ratios.append(ratios)
+        if len(self._ratios) < 10:
+            return feats
+        median = np.median(np.array(self._ratios), axis=0)
+        if np.all(np.abs(np.array(ratios) / median - 1.0) <= self.tolerance):
+            return feats
+        return {**feats, **{name: float("nan") for name in LEG_FEATURES}}

@@ -174,7 +174,7 @@ _OTHER_ROWS: tuple[tuple[str, dict[str, tuple[float, float]]], ...] = (
     (
         "hip_thrust",
         {
-            "knee_angle_deg": (35.0, 150.0),
+            "knee_angle_deg": (0.0, 150.0),
             "torso_angle_deg": (-40.0, 40.0),
             "hip_extension_deg": (135.0, 215.0),
         },
@@ -188,7 +188,7 @@ _OTHER_ROWS: tuple[tuple[str, dict[str, tuple[float, float]]], ...] = (
 def movement_rows(cfg: SetupConfig) -> tuple[tuple[str, dict[str, tuple[float, float]]], ...]:
     """The movement table with the bridge row built from the config."""
     bridge = {
-        "knee_angle_deg": (35.0, 150.0),
+        "knee_angle_deg": (0.0, 150.0),
         "hip_extension_deg": (135.0, 215.0),
         "torso_angle_deg": (-70.0, cfg.bridge_torso_max_deg),
         "shoulder_above_ankle": (-1.0, cfg.bridge_shoulder_height_max),
