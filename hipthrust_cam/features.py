@@ -138,6 +138,8 @@ class LimbCheck:
         """Start with no history; `history` frames feed the running medians."""
         self.tolerance = tolerance
         self._ratios: deque[tuple[float, float]] = deque(maxlen=history)
+        self._median: np.ndarray | None = None
+        self._count = 0
 
     def apply(self, feats: dict[str, float]) -> dict[str, float]:
         """Return `feats` with the leg features set to NaN when the leg lengths are off."""
@@ -148,7 +150,10 @@ class LimbCheck:
         self._ratios.append(ratios)
         if len(self._ratios) < 10:
             return feats
-        median = np.median(np.array(self._ratios), axis=0)
+        self._count += 1
+        if self._median is None or self._count % 10 == 0:  # refreshed every 10 frames
+            self._median = np.median(np.array(self._ratios), axis=0)
+        median = self._median
         if np.all(np.abs(np.array(ratios) / median - 1.0) <= self.tolerance):
             return feats
         return {**feats, **{name: float("nan") for name in LEG_FEATURES}}

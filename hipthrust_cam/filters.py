@@ -134,8 +134,8 @@ class CentredFilter:
         pos = self._next - first
         self._next += 1
         data = np.stack([v for _, v in self._buf])  # (B, C)
-        filled = _fill_gaps(data, pos, self._gap)
         lo, hi = max(0, pos - self._half), min(len(data), pos + self._half + 1)
+        filled = _fill_gaps(data, lo, hi, self._gap)
         w = self._weights[lo - pos + self._half : hi - pos + self._half][:, None]
         window = filled[lo:hi]
         ok = ~np.isnan(window)
@@ -146,32 +146,31 @@ class CentredFilter:
         return self._buf[pos][0], y
 
 
-def _fill_gaps(data: np.ndarray, pos: int, max_gap: int) -> np.ndarray:
-    """Linearly interpolate NaN runs of at most `max_gap` frames around row `pos`.
+def _fill_gaps(data: np.ndarray, lo: int, hi: int, max_gap: int) -> np.ndarray:
+    """Linearly interpolate NaN runs of at most `max_gap` frames that touch rows lo..hi-1.
 
     Args:
         data: (B, C) values, NaN = unseen.
-        pos: The row being output; only runs that could touch its window matter.
+        lo: First row of the window being smoothed.
+        hi: One past its last row.
         max_gap: Longest run filled, frames.
 
     Returns:
-        (B, C) copy with the short interior gaps filled.
+        (B, C) copy with those short interior gaps filled (or `data` itself if none).
     """
     nan = np.isnan(data)
-    if not nan.any() or max_gap == 0:
+    todo = np.flatnonzero(nan[lo:hi].any(axis=0) & ((~nan).sum(axis=0) >= 2))
+    if todo.size == 0 or max_gap == 0:
         return data
     out = data.copy()
     idx = np.arange(len(data))
-    for c in np.flatnonzero(nan.any(axis=0)):
+    for c in todo:
         good = ~nan[:, c]
-        if good.sum() < 2:
-            continue
-        gi = idx[good]
         prev = np.maximum.accumulate(np.where(good, idx, -1))
         nxt = np.minimum.accumulate(np.where(good, idx, len(data))[::-1])[::-1]
         short = (~good) & (prev >= 0) & (nxt < len(data)) & (nxt - prev - 1 <= max_gap)
         if short.any():
-            out[short, c] = np.interp(idx[short], gi, data[good, c])
+            out[short, c] = np.interp(idx[short], idx[good], data[good, c])
     return out
 
 
