@@ -49,6 +49,7 @@ DISCLAIMER = (
 )
 _BUFFER_S = 90.0  # per-frame features kept for measuring the rep in progress, s
 _PRE_S = 0.6  # features kept from before a rep's start, s
+_POSTURE_MIN_FRAMES = 30  # frames in another movement's posture before saying so
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ class Analyzer:
         self.reps: list[RepResult] = []
         self.rejected: list[RepResult] = []
         self.partials: list[dict[str, Any]] = []
+        self._postures: Counter[str] = Counter()
 
     # -- streaming --------------------------------------------------------------------------------
 
@@ -222,15 +224,35 @@ class Analyzer:
         self, angles: dict[str, float], phase: str, feats: np.ndarray
     ) -> tuple[str, ...]:
         """Faults to cue before the rep is over: only at the top of a hip-thrust-like posture."""
-        if phase != "lockout" or not self._countable():
-            return ()
         posture = {
             **angles,
             "shoulder_above_ankle": float(feats[FEATURE_NAMES.index("shoulder_above_ankle")]),
         }
-        if classify_posture(posture, self.cfg.setup) not in COUNTED_MOVEMENTS:
+        label = classify_posture(posture, self.cfg.setup)
+        if label != "unknown":
+            self._postures[label] += 1
+        if phase != "lockout" or not self._countable() or label not in COUNTED_MOVEMENTS:
             return ()
         return frame_faults(angles, self.cfg.faults, self._variant())
+
+    def _other_movement(self) -> str | None:
+        """With no rep counted: the other movement this looks like, if the evidence is clear.
+
+        Labels of rejected rep candidates come first, then the posture most frames show; a
+        candidate that matched nothing says "unknown" only when the whole body was in frame.
+        """
+        if self.reps:
+            return None
+        labels = Counter(r.movement for r in self.rejected if r.movement != "unknown")
+        if labels:
+            return labels.most_common(1)[0][0]
+        if self._postures:
+            label, count = self._postures.most_common(1)[0]
+            enough = count >= max(_POSTURE_MIN_FRAMES, 0.3 * self._setup.detected)
+            if label not in COUNTED_MOVEMENTS and enough:
+                return label
+        body_out = {"knees_out", "feet_out"} & set(self._setup.set_codes())
+        return "unknown" if self.rejected and not body_out else None
 
     def _variant(self) -> str:
         bridges = sum(r.movement == "glute_bridge" for r in self.reps)
@@ -241,7 +263,7 @@ class Analyzer:
 
     def _messages(self) -> tuple[str, ...]:
         codes = list(self._setup.live_codes())
-        if self.rejected and not self.reps:
+        if self._other_movement() is not None and "front_view" not in codes:
             codes.append("not_hip_thrust")
         return tuple(MESSAGES[c] for c in codes)
 
@@ -308,12 +330,12 @@ class Analyzer:
 
     def _setup_dict(self) -> dict[str, Any]:
         codes = list(self._setup.set_codes())
-        guesses = Counter(r.movement for r in self.rejected)
         counted = Counter(r.movement for r in self.reps)
+        other = self._other_movement()
         if self.reps:
             movement = counted.most_common(1)[0][0]
-        elif guesses:
-            movement = guesses.most_common(1)[0][0]
+        elif other is not None:
+            movement = other
             if self._setup.view != "front":
                 codes.append("not_hip_thrust")
         else:

@@ -181,7 +181,7 @@ _OTHER_ROWS: tuple[tuple[str, dict[str, tuple[float, float]]], ...] = (
     ),
     ("push_up", {"knee_angle_deg": (150.0, 181.0), "torso_angle_deg": (-35.0, 35.0)}),
     ("squat", {"torso_angle_deg": (40.0, 91.0), "bottom_knee_deg": (0.0, 100.0)}),
-    ("deadlift", {"torso_angle_deg": (40.0, 91.0), "knee_angle_deg": (135.0, 181.0)}),
+    ("standing", {"torso_angle_deg": (40.0, 91.0), "knee_angle_deg": (135.0, 181.0)}),
 )
 
 
@@ -204,7 +204,8 @@ def classify_posture(values: dict[str, float], cfg: SetupConfig) -> str:
         cfg: Setup limits.
 
     Returns:
-        "hip_thrust", "glute_bridge", "push_up", "squat", "deadlift" or "unknown".
+        "hip_thrust", "glute_bridge", "push_up", "squat", "standing" (a deadlift's or
+        squat's top) or "unknown".
     """
     for label, ranges in movement_rows(cfg):
         if all(

@@ -88,11 +88,20 @@ def test_other_movements_give_no_reps_and_say_why(
     assert all(r.cue is None for r in results)
 
 
-def test_pushup_gives_no_reps(clip_keypoints: GetKeypoints) -> None:
+def test_pushup_gives_no_reps_and_says_so(clip_keypoints: GetKeypoints) -> None:
     results, report = analyze_series(clip_keypoints("neg_pushup_rot90meta_gym.mp4"), Config())
     assert report["rep_count"] == 0
     assert report["setup"]["variant"] is None
+    assert report["setup"]["movement"] == "push_up"
+    assert MESSAGES["not_hip_thrust"] in report["setup"]["warnings"]
     assert not any(r.rep_completed for r in results)
+
+
+def test_closeup_is_not_called_another_movement(clip_keypoints: GetKeypoints) -> None:
+    _, report = analyze_series(
+        clip_keypoints("neg_inclinepushup_side_closeup_pexels.mp4"), Config()
+    )
+    assert MESSAGES["not_hip_thrust"] not in report["setup"]["warnings"]  # it cannot be told
 
 
 def test_closeup_says_knees_or_feet_not_visible_and_judges_nothing(

@@ -6,6 +6,7 @@ lockout angles within a few degrees of the truth.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -258,3 +259,13 @@ def test_short_gaps_are_filled_long_gaps_stay_unjudged() -> None:
     gone = [i for i in range(n) if not long.frame(i).detected]
     middle = gone[len(gone) // 2]
     assert math.isnan(long_results[middle].angles["hip_extension_deg"])
+
+
+def test_several_people_are_told() -> None:
+    synthetic = simulate(SetSpec(reps=1))
+    series = dataclasses.replace(
+        synthetic.series, num_poses=np.full(len(synthetic.series), 2, np.int16)
+    )
+    results, report = analyze_series(series, Config())
+    assert "Several people in frame" in results[-1].messages
+    assert "Several people in frame" in report["setup"]["warnings"]
