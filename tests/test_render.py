@@ -52,3 +52,39 @@ def test_frames_show_the_lifter_moving(tmp_path: Path) -> None:
     # The near hip is drawn: the pixel at the rendered hip joint is not background.
     hip = np.round(sim.joints["hip"][bottom]).astype(int)
     assert not np.array_equal(imgs[bottom][hip[1], hip[0]], imgs[bottom][5, 5])
+
+
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_videos"
+
+
+def _spec(truth: dict) -> SetSpec:
+    return SetSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in truth["spec"].items()})
+
+
+def test_committed_truth_files_match_the_generator() -> None:
+    from hipthrust_cam.synth.__main__ import SAMPLES
+
+    for name, (_, spec) in SAMPLES.items():
+        path = SAMPLES_DIR / f"{name}.truth.json"
+        if not path.is_file():
+            pytest.skip(f"{path} not present (rebuild with python -m hipthrust_cam.synth)")
+        truth = json.loads(path.read_text())
+        assert _spec(truth) == spec
+        assert truth == json.loads(json.dumps(simulate(spec).truth)), name
+
+
+def test_rebuilding_a_committed_sample_gives_the_same_bytes(tmp_path: Path) -> None:
+    from hipthrust_cam.synth.__main__ import main
+
+    committed = SAMPLES_DIR / "rushed_no_pause.mp4"
+    if not committed.is_file():
+        pytest.skip(f"{committed} not present")
+    assert main(["rushed_no_pause", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "rushed_no_pause.mp4").read_bytes() == committed.read_bytes()
+
+
+def test_unknown_sample_name_is_an_error() -> None:
+    from hipthrust_cam.synth.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main(["no_such_sample"])

@@ -19,11 +19,12 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from hipthrust_cam.synth import landmarks, truth
+from hipthrust_cam.synth.camera import CAMERA_HEIGHT_M, U_CENTRE, camera
 from hipthrust_cam.types import KeypointSeries
 
 BODY = {  # segment lengths as fractions of body height (adult proportions)
     "torso": 0.30, "thigh": 0.245, "shin": 0.25, "neck": 0.10, "upper_arm": 0.186,
-    "forearm": 0.146, "ankle_height": 0.055,
+    "forearm": 0.146, "ankle_height": 0.06,
 }  # fmt: skip
 BACK_CONTACT = (0.16, 0.09)
 """Where the bench edge touches the back: metres from the shoulder along the torso, behind it."""
@@ -321,7 +322,7 @@ def _drivers(spec: SetSpec, t_s: np.ndarray, d: dict[str, float]) -> dict[str, n
     }
 
 
-FOOT = {"heel": (-0.03, -0.04), "toe": (0.095, -0.041)}
+FOOT = {"heel": (-0.026, -0.045), "toe": (0.099, -0.046)}
 """Heel and toe relative to the ankle (in a shoe) with the foot flat, body heights (u, Y)."""
 HEAD = {"head": (0.02, 0.045), "eye": (0.05, 0.02), "nose": (0.065, 0.0), "mouth": (0.05, -0.03)}
 """Head points relative to the ear in body heights: (anterior, superior)."""
@@ -360,52 +361,6 @@ def _world_joints(
     out["elbow"] = two_link(b["shoulder"], out["wrist"], d["upper_arm"], d["forearm"])
     out["pivot"] = dr["pivot"]
     return out
-
-
-@dataclass(frozen=True)
-class Camera:
-    """Orthographic side view of the lifter's near side, with seeded shake.
-
-    Attributes:
-        px_per_m: Scale. cx: Image x of u = U_CENTRE. floor_px: Image y of the floor.
-        direction: -1 (feet on the image's left) or +1. shake: (N, 2) pixel offsets.
-
-    """
-
-    px_per_m: float
-    cx: float
-    floor_px: float
-    direction: float
-    shake: np.ndarray
-
-    def px(self, world: np.ndarray) -> np.ndarray:
-        """(N, ..., 2) metres -> pixels (float64), shake included."""
-        x = self.cx + self.direction * self.px_per_m * (world[..., 0] - U_CENTRE)
-        y = self.floor_px - self.px_per_m * world[..., 1]
-        sh = self.shake.reshape(self.shake.shape[:1] + (1,) * (world.ndim - 2) + (2,))
-        return np.stack([x, y], -1) + sh
-
-
-U_CENTRE = 0.25
-"""Floor position (metres from the bench edge toward the feet) drawn at the image centre."""
-CAMERA_HEIGHT_M = 0.35
-"""Height of the camera's optical axis above the floor (about hip height)."""
-
-
-def camera(spec: SetSpec, n: int) -> Camera:
-    """Build the camera for N frames: scale from the frame size, shake from the seed."""
-    ppm = spec.zoom * min(spec.width / 2.2, spec.height / 1.25)
-    rng = np.random.default_rng(spec.seed + 7919)
-    t = np.arange(n) / spec.fps
-    shake = np.zeros((n, 2))
-    if spec.shake_px > 0:
-        freq = rng.uniform(0.4, 2.5, (3, 2))
-        phase = rng.uniform(0, 2 * np.pi, (3, 2))
-        wave = np.sin(2 * np.pi * freq[None] * t[:, None, None] + phase[None]).sum(axis=1)
-        shake = spec.shake_px * wave / np.sqrt(1.5)
-    return Camera(
-        ppm, spec.width / 2, 0.87 * spec.height, -1.0 if spec.side == "left" else 1.0, shake
-    )
 
 
 NEAR = ("head", "ear", "eye", "nose", "mouth", "shoulder", "elbow", "wrist", "hip", "knee",

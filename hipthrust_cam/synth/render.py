@@ -18,11 +18,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from hipthrust_cam.synth.kinematics import U_CENTRE, SetSpec, SyntheticSet, simulate
+from hipthrust_cam.synth.camera import FLOOR_FRAC, U_CENTRE
+from hipthrust_cam.synth.kinematics import SetSpec, SyntheticSet, simulate
 
 log = logging.getLogger(__name__)
 
 Color = tuple[int, int, int]
+
+
+class RenderError(RuntimeError):
+    """The video could not be written."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,11 @@ class RenderStyle:
     floor: Color = (90, 110, 130)
     plate_radius_m: float = 0.13
     shoulder_cap_m: float = 0.075
-    patella_m: float = 0.025
-    far_shade: float = 0.6
+    patella_m: float = 0.012
+    far_shade: float = 0.45
     crf: int = 28
     mirror_face: bool = False
+    face_shift: tuple[float, float] = (0.3, 0.0)
 
 
 LIMBS = (
@@ -249,9 +255,12 @@ def _leg_and_arm(
 
 SHOE = np.array(
     # outline in metres: (along heel->toe, up from the heel point)
-    [[-0.012, -0.035], [-0.018, 0.0], [-0.012, 0.045], [0.02, 0.075], [0.085, 0.07], [0.15, 0.035],
-     [0.215, 0.02], [0.232, 0.0], [0.225, -0.035]]
+    [[-0.006, -0.026], [-0.01, 0.0], [-0.006, 0.045], [0.02, 0.075], [0.085, 0.07], [0.15, 0.035],
+     [0.215, 0.02], [0.232, 0.0], [0.225, -0.026]]
 )  # fmt: skip
+SHOE_SHIFT_M = 0.04
+"""The pose model reads a drawn shoe's joints ~3 cm toward the heel; drawing it this much
+toward the toes puts its reading on the true ankle, heel and toe."""
 
 
 def _shoe(img: np.ndarray, heel: np.ndarray, toe: np.ndarray, ppm: float, color: Color) -> None:
@@ -260,10 +269,11 @@ def _shoe(img: np.ndarray, heel: np.ndarray, toe: np.ndarray, ppm: float, color:
     up = np.array([along[1], -along[0]])
     if up[1] > 0:
         up = -up
+    heel = heel + SHOE_SHIFT_M * ppm * along
     pts = heel + ppm * (SHOE[:, :1] * along + SHOE[:, 1:] * up)
     cv2.fillPoly(img, [np.round(pts * 16).astype(np.int32)], color, cv2.LINE_AA, 4)
     sole = heel + ppm * (
-        SHOE[[0, 1, -2, -1], :1] * along + np.array([[-0.035], [-0.012], [-0.012], [-0.035]]) * up
+        SHOE[[0, 1, -2, -1], :1] * along + np.array([[-0.026], [-0.008], [-0.008], [-0.026]]) * up
     )
     cv2.fillPoly(img, [np.round(sole * 16).astype(np.int32)], _shade(color, 0.45), cv2.LINE_AA, 4)
 
@@ -285,7 +295,7 @@ def draw_frame(sim: SyntheticSet, i: int, bg: np.ndarray, style: RenderStyle) ->
     """Frame `i` of a simulated set as BGR (H, W, 3) uint8; only reads the simulation."""
     img = bg.copy()
     direction = -1.0 if sim.truth["spec"]["side"] == "left" else 1.0
-    origin = np.array([img.shape[1] / 2, 0.87 * img.shape[0]])
+    origin = np.array([img.shape[1] / 2, FLOOR_FRAC * img.shape[0]])
     _bench(img, sim, i, style, direction, origin)
     if style.far_shade > 0:
         _leg_and_arm(img, sim, i, style, "far_", style.far_shade)
@@ -294,7 +304,7 @@ def draw_frame(sim: SyntheticSet, i: int, bg: np.ndarray, style: RenderStyle) ->
     up = up / max(float(np.hypot(*up)), 1e-6)
     head_h = 0.24 * sim.px_per_m
     ant = sim.joints["nose"][i] - sim.joints["ear"][i]
-    centre = sim.joints["head"][i] + 0.15 * ant
+    centre = sim.joints["ear"][i] + style.face_shift[0] * ant + style.face_shift[1] * head_h * up
     cv2.circle(
         img,
         _pt(centre + 0.08 * head_h * up),
@@ -313,7 +323,9 @@ def draw_frame(sim: SyntheticSet, i: int, bg: np.ndarray, style: RenderStyle) ->
 def frames(sim: SyntheticSet, style: RenderStyle = RenderStyle()) -> Iterator[np.ndarray]:
     """All frames of a simulated set, in order."""
     spec = sim.truth["spec"]
-    bg = background((spec["width"], spec["height"]), spec["seed"], style, 0.87 * spec["height"])
+    bg = background(
+        (spec["width"], spec["height"]), spec["seed"], style, FLOOR_FRAC * spec["height"]
+    )
     for i in range(len(sim.t_s)):
         yield draw_frame(sim, i, bg, style)
 
@@ -360,6 +372,8 @@ def render(
     for img in frames(sim, style):
         writer.send(np.ascontiguousarray(img))
     writer.close()
+    if not Path(path_mp4).is_file() or Path(path_mp4).stat().st_size == 0:
+        raise RenderError(f"ffmpeg wrote no video to {path_mp4}")
     Path(path_truth_json).write_text(json.dumps(sim.truth, indent=2) + "\n")
     log.info("rendered %s (%d frames)", path_mp4, len(sim.t_s))
     return sim
