@@ -7,6 +7,7 @@ lockout angles within a few degrees of the truth.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 
@@ -63,6 +64,7 @@ ANGLE_TOLERANCE = {
 }
 
 
+@functools.cache
 def run_case(name: str):
     spec, noise = CASES[name]
     synthetic = simulate(spec)
