@@ -21,7 +21,7 @@ import numpy as np
 
 from hipthrust_cam.config import Config
 from hipthrust_cam.cues import CueManager
-from hipthrust_cam.faults import Fault, RepMeasures, frame_faults, measure_rep, rep_faults
+from hipthrust_cam.faults import RepResult, frame_faults, json_safe, measure_rep, rep_faults
 from hipthrust_cam.features import (
     ANGLE_NAMES,
     CHANNELS,
@@ -50,39 +50,6 @@ DISCLAIMER = (
 _BUFFER_S = 90.0  # per-frame features kept for measuring the rep in progress, s
 _PRE_S = 0.6  # features kept from before a rep's start, s
 _POSTURE_MIN_FRAMES = 30  # frames in another movement's posture before saying so
-
-
-@dataclass(frozen=True)
-class RepResult:
-    """A counted rep: its measures, faults and movement label."""
-
-    measures: RepMeasures
-    faults: tuple[Fault, ...]
-    movement: str
-
-    @property
-    def clean(self) -> bool:
-        """No fault fired."""
-        return not self.faults
-
-    def to_dict(self, texts: dict[str, str]) -> dict[str, Any]:
-        """The report.json entry (JSON-safe except NaN, see `json_safe`)."""
-        m = self.measures
-        out: dict[str, Any] = {k: getattr(m, k) for k in m.__dataclass_fields__}
-        out["movement"] = self.movement
-        out["faults"] = [
-            {
-                "code": f.code,
-                "value": f.value,
-                "limit": f.limit,
-                "cue": texts.get(f.code, f.code),
-                "confidence": f.confidence,
-                "t_start_s": f.t_start_s,
-                "t_end_s": f.t_end_s,
-            }
-            for f in self.faults
-        ]
-        return out
 
 
 @dataclass(frozen=True)
@@ -405,24 +372,6 @@ def _partial_dict(event: RepEvent) -> dict[str, Any]:
         "rom_deg": event.rom_deg,
         "reached_lockout": False,
     }
-
-
-def json_safe(value: Any) -> Any:
-    """Recursively turn numpy scalars into Python ones and NaN/inf into None."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [json_safe(v) for v in value.tolist()]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    return value
 
 
 def analyze_series(

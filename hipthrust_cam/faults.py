@@ -5,7 +5,8 @@ Inputs: a decided `RepEvent` and the per-frame features around it. Outputs: `Rep
 silhouette arch) and the `Fault`s it shows. A fault is a pure function
 `(RepMeasures, FaultsConfig) -> Fault | None`; the plain threshold checks are rows of
 `THRESHOLD_ROWS`. Lumbar hyperextension combines several proxies into a confidence: it is a
-heuristic about technique, never a diagnosis.
+heuristic about technique, never a diagnosis. `RepResult` bundles a counted rep's measures,
+faults and movement label, and renders its report.json entry (`json_safe` turns NaN into null).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -295,3 +297,54 @@ def frame_faults(
 def with_index(m: RepMeasures, index: int) -> RepMeasures:
     """The same measures renumbered."""
     return replace(m, index=index)
+
+
+@dataclass(frozen=True)
+class RepResult:
+    """A counted rep: its measures, faults and movement label."""
+
+    measures: RepMeasures
+    faults: tuple[Fault, ...]
+    movement: str
+
+    @property
+    def clean(self) -> bool:
+        """No fault fired."""
+        return not self.faults
+
+    def to_dict(self, texts: dict[str, str]) -> dict[str, Any]:
+        """The report.json entry (JSON-safe except NaN, see `json_safe`)."""
+        m = self.measures
+        out: dict[str, Any] = {k: getattr(m, k) for k in m.__dataclass_fields__}
+        out["movement"] = self.movement
+        out["faults"] = [
+            {
+                "code": f.code,
+                "value": f.value,
+                "limit": f.limit,
+                "cue": texts.get(f.code, f.code),
+                "confidence": f.confidence,
+                "t_start_s": f.t_start_s,
+                "t_end_s": f.t_end_s,
+            }
+            for f in self.faults
+        ]
+        return out
+
+
+def json_safe(value: Any) -> Any:
+    """Recursively turn numpy scalars into Python ones and NaN/inf into None."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [json_safe(v) for v in value.tolist()]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    return value
