@@ -240,7 +240,7 @@ def test_setup_guide_lines_say_who_is_seen(synthetic) -> None:
     assert any("side-on" in line for line in live.guide_lines(R(1, "left")))
 
 
-def test_setup_guide_shows_until_the_lifter_starts(synthetic, monkeypatch) -> None:
+def test_setup_guide_shows_until_the_first_rep_is_counted(synthetic, monkeypatch) -> None:
     guided: list[int] = []
     real = live.draw_setup_guide
 
@@ -251,9 +251,11 @@ def test_setup_guide_shows_until_the_lifter_starts(synthetic, monkeypatch) -> No
     monkeypatch.setattr(live, "draw_setup_guide", spy)
     display = ScriptedDisplay()
     _loop(synthetic, display)
-    first_rep = int(np.searchsorted(synthetic.series.t_s, synthetic.truth["reps"][0]["start_s"]))
+    reps, t_s = synthetic.truth["reps"], synthetic.series.t_s
+    first_end = int(np.searchsorted(t_s, reps[0]["end_s"]))
+    second_top = int(np.searchsorted(t_s, reps[1]["lockout_start_s"]))
     assert guided[0] == 0 and guided == list(range(len(guided)))  # from the start, unbroken
-    assert first_rep - 15 <= len(guided) <= first_rep + 15  # and gone once the first rep starts
+    assert first_end - 5 <= len(guided) <= second_top  # gone once the first rep is counted
 
 
 # -- voice --------------------------------------------------------------------------------------
