@@ -222,7 +222,9 @@ class RepCounter:
         after = [(t, x) for t, x in self._hist if t >= self._top_t]
         low_x = self._low[0]
         ta, xa = np.array(after).T
-        near = (xa <= low_x + _EPS_DEG) & ((_speeds(ta, xa) <= _STALL_DPS) | (xa <= low_x + 0.5))
+        speed = _speeds(ta, xa, k=2)
+        still = speed <= max(_STALL_DPS, _STILL_FRAC * float(speed.max()))  # relative to the drop
+        near = (xa <= low_x + _EPS_DEG) & (still | (xa <= low_x + 0.5))
         end_t = float(ta[np.flatnonzero(near)[0]])
         if not complete:
             end_t = after[-1][0]
@@ -256,7 +258,7 @@ class RepCounter:
         if not self._hist:
             return math.nan, math.nan
         t, x = np.array(self._hist).T
-        speed = _speeds(t, x)
+        speed = _speeds(t, x, k=2)
         after = t >= self._start[1] - 1e-9  # only the rise itself, not the seed before it
         x = np.where(after, x, -np.inf)
         near = x >= self._peak - self.cfg.lockout_band_deg

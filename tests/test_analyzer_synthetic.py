@@ -54,6 +54,10 @@ CASES: dict[str, tuple[SetSpec, dict]] = {
     "dropout gaps, arch": (SetSpec(lumbar_arch=1.0, seed=6), GAPS),
     "dropout gaps, rushed": (SetSpec(pause_s=0.0, eccentric_s=0.4, seed=7), GAPS),
     "camera shake": (SetSpec(shake_px=3.0, seed=8), {}),
+    "rushed, 4 reps, 0.1 s at the top, noisy": (
+        SetSpec(reps=4, pause_s=0.1, eccentric_s=0.45, seed=10),
+        {"noise_px": 2.0, "seed": 3},
+    ),
 }
 
 ANGLE_TOLERANCE = {
