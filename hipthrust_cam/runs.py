@@ -7,11 +7,13 @@ adapters (video source, MediaPipe, H.264 writer) are built and handed to the pip
 from __future__ import annotations
 
 import math
+import signal
 import struct
+import threading
 import zipfile
 import zlib
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +28,65 @@ def pose_backend(config: Any) -> Any:
     from hipthrust_cam.pose import MediaPipePose
 
     p = config.pose
-    return MediaPipePose(
+    return _Shielded(MediaPipePose(
         p.model_path or None,
         num_poses=p.num_poses,
         min_detection_confidence=p.min_detection_confidence,
         min_presence_confidence=p.min_presence_confidence,
         min_tracking_confidence=p.min_tracking_confidence,
         segmentation=p.segmentation,
-    )
+    ))
+
+
+@contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """Holds Ctrl-C (SIGINT) until the block ends, then handles it as usual.
+
+    A KeyboardInterrupt raised inside MediaPipe's Python wrapper, between handing a frame to its
+    graph and taking the result back, can leave the graph holding a freed image, and closing
+    it then aborts the whole process. Only the main thread can swap signal handlers; elsewhere
+    this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        for i in range(min(len(pending), 2)):  # a second press held here still stops at once
+            handler = signal.getsignal(signal.SIGINT)
+            if not callable(handler):
+                break
+            if i + 1 < min(len(pending), 2):
+                with suppress(KeyboardInterrupt):
+                    handler(signal.SIGINT, None)
+            else:
+                handler(signal.SIGINT, None)
+
+
+class _Shielded:
+    """A pose backend whose `detect` Ctrl-C cannot cut in half (see `ctrl_c_held`)."""
+
+    def __init__(self, pose: Any) -> None:
+        self._pose = pose
+
+    def __enter__(self) -> _Shielded:
+        self._pose.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with ctrl_c_held():
+            self._pose.__exit__(*exc)
+
+    def detect(self, frame: Any) -> Any:
+        with ctrl_c_held():
+            return self._pose.detect(frame)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pose, name)
 
 
 def source_meta(info: Any, frames: int, duration_s: float) -> dict:
