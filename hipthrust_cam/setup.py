@@ -30,6 +30,7 @@ MESSAGES: dict[str, str] = {
 
 COUNTED_MOVEMENTS = ("hip_thrust", "glute_bridge")
 _RECENT = 45  # frames of recent history for live messages (~1.5 s at 30 fps)
+_SPREAD_HISTORY = 900  # frames of left-right spread kept for the view decision
 _PAIRS = ("shoulder", "hip")
 _LEGS = ("knee", "ankle")
 
@@ -62,18 +63,17 @@ def check_frame(
         cfg: Setup limits.
         gate: Visibility gate, [0, 1].
     """
-    xy = pose.xy
+    xy = pose.xy.tolist()
+    vis = pose.visibility.tolist()
     left, right = SIDE_JOINTS["left"], SIDE_JOINTS["right"]
-    gaps = [np.linalg.norm(xy[left[j]] - xy[right[j]]) for j in _PAIRS]
-    lengths = [np.linalg.norm(xy[s["shoulder"]] - xy[s["hip"]]) for s in (left, right)]
-    torso = (
-        float(np.mean([v for v in lengths if np.isfinite(v)]))
-        if np.isfinite(lengths).any()
-        else math.nan
-    )
-    spread = (
-        float(np.mean(gaps) / torso) if torso and np.isfinite(torso) and torso > 0 else math.nan
-    )
+
+    def dist(i: int, j: int) -> float:
+        return math.hypot(xy[i][0] - xy[j][0], xy[i][1] - xy[j][1])
+
+    gaps = [dist(left[j], right[j]) for j in _PAIRS]
+    lengths = [v for v in (dist(s["shoulder"], s["hip"]) for s in (left, right)) if v == v]
+    torso = sum(lengths) / len(lengths) if lengths else math.nan
+    spread = sum(gaps) / len(gaps) / torso if torso > 0 else math.nan
     w, h = image_size
     m = cfg.frame_margin_frac
 
@@ -81,11 +81,7 @@ def check_frame(
         for side in (left, right):
             i = side[joint]
             x, y = xy[i]
-            if (
-                pose.visibility[i] >= gate
-                and m * w <= x <= (1 - m) * w
-                and m * h <= y <= (1 - m) * h
-            ):
+            if vis[i] >= gate and m * w <= x <= (1 - m) * w and m * h <= y <= (1 - m) * h:
                 return True
         return False
 
@@ -106,7 +102,8 @@ class SetupTracker:
         self.several = 0
         self.knees_in = 0
         self.feet_in = 0
-        self._spreads: list[float] = []
+        self._spreads: deque[float] = deque(maxlen=_SPREAD_HISTORY)
+        self._view = "unknown"
 
     def update(self, pose: PoseFrame) -> FrameChecks:
         """Add one raw frame."""
@@ -120,14 +117,15 @@ class SetupTracker:
             self.feet_in += c.feet_in
             if math.isfinite(c.spread):
                 self._spreads.append(c.spread)
+                if len(self._spreads) < 30 or self.detected % 15 == 0:  # refresh the median
+                    median = float(np.median(self._spreads))
+                    self._view = "front" if median > self.cfg.front_view_ratio else "side"
         return c
 
     @property
     def view(self) -> str:
         """The camera view: "side", "front" or "unknown" (nobody seen yet)."""
-        if not self._spreads:
-            return "unknown"
-        return "front" if float(np.median(self._spreads)) > self.cfg.front_view_ratio else "side"
+        return self._view
 
     def live_codes(self) -> tuple[str, ...]:
         """Check codes to tell the user now, from the last ~1.5 s of frames."""
