@@ -222,8 +222,12 @@ class Analyzer:
         return "unknown" if self.rejected and not body_out else None
 
     def _variant(self) -> str:
+        """"bridge" or "bench": by the counted reps, or before any by the postures seen."""
         bridges = sum(r.movement == "glute_bridge" for r in self.reps)
-        return "bridge" if bridges * 2 > len(self.reps) else "bench"
+        if self.reps:
+            return "bridge" if bridges * 2 > len(self.reps) else "bench"
+        bridge_like = self._postures["glute_bridge"] > self._postures["hip_thrust"]
+        return "bridge" if bridge_like else "bench"
 
     def _countable(self) -> bool:
         return self._setup.view != "front" and not (self.rejected and not self.reps)

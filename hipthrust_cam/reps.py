@@ -30,7 +30,7 @@ _STALL_DPS = 10.0  # slower than this, deg/s, the hips are still (start and end 
 _START_ZONE = 0.5  # a stall in this lower fraction of the range restarts the rep's clock
 _RECENT = 90  # samples kept from before a rise, to find where it started
 _STILL_FRAC = 0.12  # at the top, slower than this share of the rep's peak speed is still
-_MIN_STILL_DPS = 4.0  # ... but never demand stiller than this, deg/s (noise)
+_MIN_STILL_DPS = 8.0  # ... but never demand stiller than this, deg/s (noise, slow drift at the top)
 
 
 @dataclass(frozen=True)
