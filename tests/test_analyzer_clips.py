@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from hipthrust_cam.analyzer import analyze_series
+from hipthrust_cam.analyzer import Analyzer, analyze_series
 from hipthrust_cam.config import Config
 from hipthrust_cam.setup import MESSAGES
 from hipthrust_cam.types import KeypointSeries
@@ -116,3 +116,29 @@ def test_closeup_says_knees_or_feet_not_visible_and_judges_nothing(
     shown = {m for r in results for m in r.messages}
     assert shown & {MESSAGES["knees_out"], MESSAGES["feet_out"]}
     assert all(r.angles["knee_angle_deg"] != r.angles["knee_angle_deg"] for r in results)  # all NaN
+
+
+@pytest.mark.parametrize(
+    "clip",
+    ["ht_db_feetclose_side_tiktok.mp4", "ht_db_feetfar_side_tiktok.mp4", "gb_band_side_pexels.mp4"],
+)
+def test_live_replay_counts_like_offline(clip_keypoints: GetKeypoints, clip: str) -> None:
+    series = clip_keypoints(clip)
+    _, offline = analyze_series(series, Config())
+    live = Analyzer(Config(), series.image_size, offline=False, fps=series.fps)
+    results = []
+    for i in range(len(series)):
+        results += live.push(series.frame(i))
+    results += live.finish()
+    report = live.report({"path": clip})
+    assert report["rep_count"] == offline["rep_count"] == 2
+    feet = {f["code"] for r in offline["reps"] for f in r["faults"]} & {
+        "feet_too_far",
+        "feet_too_close",
+    }
+    assert feet == {f["code"] for r in report["reps"] for f in r["faults"]} & {
+        "feet_too_far",
+        "feet_too_close",
+    }
+    if clip.startswith("gb_"):
+        assert all(r.cue is None or not r.cue[0].startswith("feet") for r in results)
