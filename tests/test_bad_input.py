@@ -664,3 +664,19 @@ def test_a_very_long_video_is_streamed_in_bounded_memory(run, tmp_path, monkeypa
     assert status == cli.Exit.OK
     assert report_of(tmp_path / "run")["source"]["frames"] == n
     assert peak < 0.25 * n * w * h * 3, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_ctrl_c_during_a_detection_is_held_until_it_ends():
+    """MediaPipe must never be cut mid-frame; the Ctrl-C is handled right after."""
+    from hipthrust_cam.runs import ctrl_c_held
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    finished = False
+    try:
+        with pytest.raises(KeyboardInterrupt), ctrl_c_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)  # the signal arrives while "detecting"...
+            finished = True  # ...and the detection still completes
+        assert finished
+    finally:
+        signal.signal(signal.SIGINT, previous)
