@@ -132,6 +132,17 @@ def test_joints_stay_in_frame_and_above_floor() -> None:
     assert pts[..., 1].min() > 0 and pts[..., 1].max() < 480
 
 
+@pytest.mark.parametrize("knee", [65.0, 90.0, 115.0])
+def test_hips_never_go_through_the_floor(knee: float) -> None:
+    sim = simulate(SetSpec(lockout_knee_deg=knee))
+    floor_px = 0.87 * 480
+    hip_height_m = (floor_px - sim.joints["hip"][:, 1]) / sim.px_per_m
+    assert hip_height_m.min() >= 0.149
+    setup = sim.t_s < sim.truth["reps"][0]["start_s"]
+    assert sim.angles["hip_extension_deg"][setup].min() > 80
+    assert sim.angles["hip_extension_deg"][setup].max() < 120  # seated, never near lockout
+
+
 def test_degrade_noise_and_dropouts() -> None:
     clean = simulate(SetSpec()).series
     noisy = degrade(clean, noise_px=3.0, dropout_frac=0.2, dropout_gap_s=0.5, seed=3)

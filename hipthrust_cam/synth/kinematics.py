@@ -34,6 +34,8 @@ ARCH_HIP_DEG = 195.0
 """Hip extension at lockout when lumbar_arch = 1."""
 SETUP_DROP_DEG = 14.0
 """How far below the bottom hip angle the lifter sits while getting into position."""
+HIP_FLOOR_M = 0.15
+"""Lowest hip-joint height: the glutes rest on the floor."""
 _GRID = np.radians(np.arange(-60.0, 85.0, 0.5))
 
 
@@ -265,13 +267,30 @@ def solve_theta(
     """
     grid = _hip_ext(_body(_GRID[None, :], pivot[:, None, :], ankle[:, None, :], d))
     above = grid >= target[:, None]
-    idx = np.clip(np.argmin(above, axis=1) - 1, 0, len(_GRID) - 2)  # last grid point still above
+    idx = np.argmin(above, axis=1) - 1  # last grid point still above the target
+    idx = np.where(above.all(axis=1), len(_GRID) - 2, np.clip(idx, 0, len(_GRID) - 2))
     lo, hi = _GRID[idx], _GRID[idx + 1]
     for _ in range(30):
         mid = 0.5 * (lo + hi)
         ok = _hip_ext(_body(mid, pivot, ankle, d)) >= target
         lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
     return 0.5 * (lo + hi)
+
+
+def floor_theta(pivot: np.ndarray, d: dict[str, float]) -> np.ndarray:
+    """Largest torso angle (radians) that keeps the hip HIP_FLOOR_M above the floor.
+
+    Args:
+        pivot: (N, 2) back contact, metres.
+        d: Segment lengths, metres.
+
+    Returns:
+        (N,) radians; hip height is r cos(theta) - (torso - a) sin(theta) + pivot height.
+    """
+    a, r = BACK_CONTACT
+    lever = d["torso"] - a
+    c = np.clip((HIP_FLOOR_M - pivot[:, 1]) / np.hypot(r, lever), -1.0, 1.0)
+    return np.arccos(c) - np.arctan2(lever, r)
 
 
 def place_feet(spec: SetSpec, d: dict[str, float]) -> float:
@@ -345,7 +364,9 @@ def _world_joints(
     rel = {k: (np.array(FOOT[k]) - FOOT["toe"]) * hgt for k in ("heel",)}
     heel = toe0 + _rot(np.broadcast_to(rel["heel"], (n, 2)), -dr["tilt"])
     ankle = toe0 + _rot(np.broadcast_to(-np.array(FOOT["toe"]) * hgt, (n, 2)), -dr["tilt"])
-    theta = solve_theta(dr["target"], dr["pivot"], ankle, d)
+    theta = np.minimum(
+        solve_theta(dr["target"], dr["pivot"], ankle, d), floor_theta(dr["pivot"], d)
+    )
     b = _body(theta, dr["pivot"], ankle, d)
     axis, post = b["axis"], b["post"]
     phi = np.radians(dr["head"])[:, None]
