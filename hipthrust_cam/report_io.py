@@ -42,6 +42,12 @@ def thumbnail_name(index: int) -> str:
     return f"rep_{int(index):02d}.jpg"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes | str) -> Path:
     """Write `data` to `path` via a temp file in the same folder and `os.replace`.
 
@@ -61,6 +67,7 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
