@@ -224,8 +224,8 @@ def lumbar_evidence(m: RepMeasures, cfg: FaultsConfig) -> tuple[float, int]:
     )
     proxies = [
         (m.hip_extension_deg - 180.0) / max(c.hip_max_deg - 180.0, 1e-6),
-        m.back_arch / c.back_arch_max,
-        m.front_rise / c.front_rise_max,
+        m.back_arch / max(c.back_arch_max, 1e-9),
+        m.front_rise / max(c.front_rise_max, 1e-9),
     ]
     if (
         knees_normal and m.torso_angle_deg < c.torso_min_deg

@@ -92,15 +92,15 @@ def frame_features(joints: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """
     out = {name: fn(*(joints[j] for j in args)) for name, (fn, args) in ANGLE_FUNCS.items()}
     shin = distance(joints["knee"], joints["ankle"])
+    shin = np.where(shin > 0, shin, np.nan)  # collapsed landmarks: no scale, not judged
     out["heel_rise"] = (joints["toe"][:, 1] - joints["heel"][:, 1]) / shin
     out["shoulder_x"] = joints["shoulder"][:, 0].astype(np.float64)
     out["shoulder_y"] = joints["shoulder"][:, 1].astype(np.float64)
     out["torso_px"] = distance(joints["shoulder"], joints["hip"])
     out["shin_px"] = shin
     out["thigh_px"] = distance(joints["hip"], joints["knee"])
-    out["shoulder_above_ankle"] = (joints["ankle"][:, 1] - joints["shoulder"][:, 1]) / out[
-        "torso_px"
-    ]
+    torso = np.where(out["torso_px"] > 0, out["torso_px"], np.nan)
+    out["shoulder_above_ankle"] = (joints["ankle"][:, 1] - joints["shoulder"][:, 1]) / torso
     return out
 
 
@@ -144,6 +144,8 @@ class LimbCheck:
     def apply(self, feats: dict[str, float]) -> dict[str, float]:
         """Return `feats` with the leg features set to NaN when the leg lengths are off."""
         torso = feats["torso_px"]
+        if not torso > 0:  # NaN or collapsed landmarks: nothing to compare with
+            return feats
         ratios = (feats["thigh_px"] / torso, feats["shin_px"] / torso)
         if not all(np.isfinite(ratios)):
             return feats
