@@ -222,7 +222,7 @@ class Analyzer:
         return "unknown" if self.rejected and not body_out else None
 
     def _variant(self) -> str:
-        """ "bridge" or "bench": by the counted reps, or before any by the postures seen."""
+        """The variant, "bridge" or "bench": by the counted reps, or before any by the postures."""
         bridges = sum(r.movement == "glute_bridge" for r in self.reps)
         if self.reps:
             return "bridge" if bridges * 2 > len(self.reps) else "bench"
