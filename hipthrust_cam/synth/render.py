@@ -113,7 +113,12 @@ def face_sprite() -> tuple[np.ndarray, np.ndarray]:
     face = cv2.cvtColor(data.astronaut()[8:196, 143:311], cv2.COLOR_RGB2BGR)
     h, w = face.shape[:2]
     alpha = np.zeros((h, w), np.float32)
-    cv2.ellipse(alpha, (w // 2 + 1, h // 2 - 4), (int(0.44 * w), int(0.47 * h)), 0, 0, 360, 1.0, -1)
+    cv2.ellipse(
+        alpha, (w // 2 + 1, int(0.42 * h)), (int(0.45 * w), int(0.38 * h)), 0, 0, 360, 1.0, -1
+    )
+    cv2.ellipse(
+        alpha, (w // 2 + 1, int(0.60 * h)), (int(0.27 * w), int(0.36 * h)), 0, 0, 360, 1.0, -1
+    )
     return face, cv2.GaussianBlur(alpha, (0, 0), 2.0)
 
 
