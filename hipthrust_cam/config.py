@@ -145,7 +145,9 @@ class EccentricConfig:
 class HeelsConfig:
     """Heels lifting."""
 
-    lift_max: float = 0.08  # heel rise at lockout vs the bottom, shin lengths
+    lift_max: float = (
+        0.13  # heel rise at lockout vs the bottom, shin lengths (2D foot landmarks err ~0.1)
+    )
 
 
 @dataclass(frozen=True)

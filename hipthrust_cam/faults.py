@@ -33,6 +33,7 @@ PLAUSIBLE_AT_LOCKOUT: dict[str, tuple[float, float]] = {
     "shin_angle_deg": (-60.0, 60.0),
     "head_angle_deg": (-90.0, 90.0),
 }
+_ANKLE_PER_HEEL = 0.73  # ankle rise per heel rise when the foot turns on the toes
 PLAUSIBLE_HEEL_LIFT = (-0.3, 0.3)  # shin lengths; a bigger heel rise is a misplaced foot
 
 
@@ -109,6 +110,22 @@ def _plausible(name: str, value: float) -> float:
     return _in_range(value, PLAUSIBLE_AT_LOCKOUT.get(name, (-math.inf, math.inf)))
 
 
+def _heel_lift(frames: dict[str, np.ndarray], start: np.ndarray, top: np.ndarray) -> float:
+    """Heel rise from the bottom to the lockout, shin lengths, against the floor.
+
+    The foot pivots on the toes, so a real heel lift also lifts the ankle (by ~0.73 of the
+    heel's rise); the smaller of the heel's rise and the ankle's rise / 0.73 is reported.
+    Both are measured against the image (the camera is still over one rep), not against the
+    toe landmark, which drifts with the shin in pose estimates.
+    """
+    shin = _median(frames["shin_px"][start | top])
+    heel = _median(frames["heel_y"][start]) - _median(frames["heel_y"][top])
+    ankle = _median(frames["ankle_y"][start]) - _median(frames["ankle_y"][top])
+    if not shin > 0:
+        return math.nan
+    return min(heel, ankle / _ANKLE_PER_HEEL) / shin
+
+
 def measure_rep(index: int, event: RepEvent, frames: dict[str, np.ndarray]) -> RepMeasures:
     """Measure a rep from its event and the per-frame features.
 
@@ -151,10 +168,7 @@ def measure_rep(index: int, event: RepEvent, frames: dict[str, np.ndarray]) -> R
         rom_deg=event.rom_deg,
         peak_hip_deg=event.peak_deg,
         **angles,
-        heel_lift=_in_range(
-            _median(frames["heel_rise"][top]) - _median(frames["heel_rise"][start]),
-            PLAUSIBLE_HEEL_LIFT,
-        ),
+        heel_lift=_in_range(_heel_lift(frames, start, top), PLAUSIBLE_HEEL_LIFT),
         shoulder_drift=drift / torso if torso > 0 else math.nan,
         back_arch=_median(back[start].ravel()) - _median(back[top].ravel()),
         front_rise=_median(front[top].ravel()) - _median(front[start].ravel()),

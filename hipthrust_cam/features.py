@@ -88,12 +88,15 @@ def frame_features(joints: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
     Returns:
         name -> (N,): the five angles (deg), "heel_rise" (heel above toe, shin lengths),
+        "heel_y"/"ankle_y" (px, for rises against the floor),
         "shoulder_x"/"shoulder_y" (px), "torso_px" and "shin_px" (segment lengths, px).
     """
     out = {name: fn(*(joints[j] for j in args)) for name, (fn, args) in ANGLE_FUNCS.items()}
     shin = distance(joints["knee"], joints["ankle"])
     shin = np.where(shin > 0, shin, np.nan)  # collapsed landmarks: no scale, not judged
     out["heel_rise"] = (joints["toe"][:, 1] - joints["heel"][:, 1]) / shin
+    out["heel_y"] = joints["heel"][:, 1].astype(np.float64)
+    out["ankle_y"] = joints["ankle"][:, 1].astype(np.float64)
     out["shoulder_x"] = joints["shoulder"][:, 0].astype(np.float64)
     out["shoulder_y"] = joints["shoulder"][:, 1].astype(np.float64)
     out["torso_px"] = distance(joints["shoulder"], joints["hip"])
@@ -113,6 +116,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "shin_px",
     "shoulder_above_ankle",
     "thigh_px",
+    "heel_y",
+    "ankle_y",
 )
 """Every key `frame_features` returns."""
 
