@@ -128,16 +128,7 @@ FIELDS = ("t_s", "xy", "visibility", "presence", "world", "num_poses", "back_pro
           "front_profile", "image_size", "fps", "source", "format_version")
 
 
-ZERO_TORSO = pytest.mark.xfail(
-    strict=True,
-    reason="features.py LimbCheck.apply divides by torso_px == 0 (ZeroDivisionError) when all "
-    "landmarks coincide; owner of features.py to guard it",
-)
-ODD_CASES = [
-    pytest.param(f, w, marks=ZERO_TORSO) if (f, w) == ("xy", 4) else (f, w)
-    for f in FIELDS
-    for w in range(7)
-]
+ODD_CASES = [(f, w) for f in FIELDS for w in range(7)]
 
 
 @pytest.mark.parametrize(("field", "which"), ODD_CASES)
@@ -155,7 +146,6 @@ def test_structurally_odd_keypoints_never_crash(good_npz, scratch, capsys, field
     run_cli(capsys, "analyze", "--keypoints", path, "--out", scratch / "run", "--force")
 
 
-@ZERO_TORSO
 def test_all_landmarks_on_one_point_is_not_a_crash(good_npz, scratch, capsys):
     with np.load(good_npz, allow_pickle=False) as data:
         arrays = {name: data[name] for name in data.files}
