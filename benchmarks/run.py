@@ -289,6 +289,7 @@ def run_worker(args: argparse.Namespace) -> None:
     """Child-process entry: runs one measurement and prints its JSON on a tagged line."""
     logging.basicConfig(level=logging.WARNING)
     video, scratch = Path(args.video), Path(args.scratch)
+    scratch.mkdir(parents=True, exist_ok=True)
     if args.worker == "pose":
         opts = json.loads(args.pose_opts)
         result = worker_pose(video, scratch / "keypoints.npz", opts)
@@ -307,8 +308,9 @@ def child(kind: str, video: Path, scratch: Path, *extra: str) -> dict[str, Any]:
     """Runs one measurement in a fresh Python process and returns its figures."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--video", str(video),
            "--scratch", str(scratch), *extra]  # fmt: skip
-    log.info("  %s on %s", kind, video.name)
+    t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    log.info("  %-16s %-36s %6.0f s", kind, video.name, time.perf_counter() - t0)
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_TAG):
             return json.loads(line.removeprefix(RESULT_TAG))
@@ -414,7 +416,7 @@ def verdicts(inputs: dict[str, dict], synthetic: set[str]) -> list[dict[str, Any
             value = fig.get(key)
             out.append({"figure": key, "input": name, "value": value, "target": f"{op} {limit}",
                         "verdict": _check(value, op, limit)})  # fmt: skip
-    names = sorted(synthetic, key=lambda n: inputs[n]["frames"])
+    names = sorted((n for n in synthetic if n in inputs), key=lambda n: inputs[n]["frames"])
     if len(names) >= 2:
         short, long_ = inputs[names[0]], inputs[names[-1]]
         growth = long_["peak_rss_video_mb"] / short["peak_rss_video_mb"]
@@ -486,6 +488,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--short-s", type=float, help="short synthetic input, seconds (default 10)")
     p.add_argument("--long-s", type=float, help="long synthetic input, seconds (default 300)")
     p.add_argument("--profile", action="store_true", help="also cProfile analyze_video")
+    p.add_argument("--all-passes", action="store_true",
+                   help="also time the long input without video (adds a full pose pass)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--scratch", help=argparse.SUPPRESS)
     p.add_argument("--pose-opts", default="{}", help=argparse.SUPPRESS)
@@ -540,22 +544,26 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     started, stamp, load_before = time.time(), time.strftime("%Y%m%d-%H%M%S"), _load()
     inputs, short_name, long_name = choose_inputs(args)
-    figures: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory(prefix="hipthrust-bench-") as tmp:
-        for i, (name, video) in enumerate(inputs.items()):
-            log.info("measuring %s (%s)", name, video)
-            figures[name] = measure(video, Path(tmp) / f"in{i}", novideo=not args.quick,
-                                    variant=name == short_name and not args.quick)  # fmt: skip
-        profile = profile_run(inputs[short_name], Path(tmp) / "prof") if args.profile else None
     command = " ".join(["python", "benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
-    doc = {"created": stamp, "command": command, "load_before": load_before, "load_after": _load(),
-           "elapsed_s": time.time() - started, "machine": machine(),
-           "inputs": {n: str(p) for n, p in inputs.items()}, "figures": figures,
-           "targets": verdicts(figures, {short_name, long_name}), "profile": profile}  # fmt: skip
-    report(doc, (short_name, long_name))
+    doc = {"created": stamp, "command": command, "load_before": load_before, "machine": machine(),
+           "inputs": {n: str(p) for n, p in inputs.items()}, "figures": {}, "profile": None,
+           "complete": False}  # fmt: skip
     out = Path(args.json) if args.json else RESULTS / f"{stamp}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="hipthrust-bench-") as tmp:
+        if args.profile:
+            doc["profile"] = profile_run(inputs[short_name], Path(tmp) / "prof")
+        for i, (name, video) in enumerate(inputs.items()):
+            log.info("measuring %s (%s)", name, video)
+            novideo = not args.quick and (args.all_passes or name != long_name)
+            variant = name == short_name and not args.quick
+            doc["figures"][name] = measure(video, Path(tmp) / f"in{i}", novideo, variant)
+            doc["targets"] = verdicts(doc["figures"], {short_name, long_name})
+            doc.update(load_after=_load(), elapsed_s=time.time() - started)
+            out.write_text(json.dumps(doc, indent=2, default=str) + "\n")  # partial, kept
+    doc["complete"] = True
     out.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    report(doc, (short_name, long_name))
     print(f"\nresults written to {out}")
     return 0
 
