@@ -167,26 +167,38 @@ def _run_analyze(args: argparse.Namespace) -> int:
     if not args.videos:
         raise UserError("name a video to analyse (or --keypoints RUN/keypoints.npz)")
     videos = _expand_videos(args.videos)
-    several = len(videos) > 1
-    status = Exit.OK
-    for video in videos:
-        out = choose_out_dir(video, args.out / video.stem if several and args.out else args.out,
-                             args.force)
-        try:
-            summary = runs.analyze_video(
-                video, out, config, video_out=not args.no_video,
-                progress=lambda total, v=video: _progress(v.name, total),
-            )
-        except UserError as exc:
-            if not several:
-                raise
-            print(f"hipthrust-cam: {exc}", file=sys.stderr)
-            status = Exit.BAD_INPUT
-            continue
+    if len(videos) == 1:
+        summary = runs.analyze_video(
+            videos[0], choose_out_dir(videos[0], args.out, args.force), config,
+            video_out=not args.no_video,
+            progress=lambda total: _progress(videos[0].name, total),
+        )
         _print_summary(summary)
-        if summary.interrupted:
-            return Exit.INTERRUPTED
-    return status
+        return Exit.INTERRUPTED if summary.interrupted else Exit.OK
+    return _run_batch(videos, args, config)
+
+
+def _run_batch(videos: list[Path], args: argparse.Namespace, config: Any) -> int:
+    """Analyses several videos, one worker process per core; a bad file does not stop the rest."""
+    from hipthrust_cam.batch import analyze_batch, default_workers
+
+    jobs = [(v, choose_out_dir(v, args.out / v.stem if args.out else None, args.force))
+            for v in videos]
+    workers = default_workers(len(jobs))
+    print(f"analysing {len(jobs)} videos, {workers} at a time")
+    status, interrupted = Exit.OK, False
+    for video, outcome in analyze_batch(jobs, config, video_out=not args.no_video,
+                                        workers=workers):
+        if isinstance(outcome, _user_errors()):
+            print(f"hipthrust-cam: {_one_line(outcome)}", file=sys.stderr)
+            status = Exit.BAD_INPUT
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            print(f"== {video.name}")
+            _print_summary(outcome)
+            interrupted = interrupted or outcome.interrupted
+    return Exit.INTERRUPTED if interrupted else status
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -211,7 +223,16 @@ def _print_summary(summary: Any) -> None:
         sys.stderr.write("\n")
     print(rep_table(summary.report))
     state = " (interrupted: partial)" if summary.interrupted else ""
-    print(f"wrote {summary.out_dir}{state}: " + ", ".join(p.name for p in summary.files[:6]))
+    top = [p.name for p in summary.files if p.parent == summary.out_dir]
+    video = summary.out_dir / "annotated.mp4"
+    if video.is_file() and video.name not in top:
+        top.insert(0, video.name)
+    thumbs = len(summary.files) - len([p for p in summary.files if p.parent == summary.out_dir])
+    extra = f" + {thumbs} lockout thumbnails" if thumbs else ""
+    print(f"wrote {summary.out_dir}{state}: {', '.join(top)}{extra}")
+    html = summary.out_dir / "report.html"
+    if html.is_file():
+        print(f"open {html} in a browser")
 
 
 COMMANDS = {"analyze": _run_analyze, "live": _run_live, "report": _run_report}

@@ -1,0 +1,54 @@
+"""Analysing several videos at once: one worker process per core.
+
+Inputs: (video, run folder) jobs and a `Config`. Outputs: each job's `RunSummary`, or the
+exception that stopped it, as the jobs finish. Each worker runs the whole single-video path
+(`runs.analyze_video`), so a batch writes exactly what one-by-one runs would.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+
+def _analyze_one(video: Path, out_dir: Path, config: Any, video_out: bool) -> Any:
+    from hipthrust_cam.runs import analyze_video
+
+    return analyze_video(video, out_dir, config, video_out=video_out)
+
+
+def default_workers(jobs: int) -> int:
+    """As many workers as cores, never more than jobs."""
+    return max(1, min(jobs, os.cpu_count() or 1))
+
+
+def analyze_batch(
+    jobs: list[tuple[Path, Path]], config: Any, *, video_out: bool, workers: int
+) -> Iterator[tuple[Path, Any]]:
+    """Yields (video, RunSummary or exception) for each job, in the order they finish.
+
+    A first Ctrl-C reaches the workers too: each writes what it measured, marked partial, and
+    is still yielded here; a second Ctrl-C ends the process (see `cli`).
+    """
+    context = multiprocessing.get_context("spawn")  # MediaPipe's threads do not survive fork
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: dict[Future[Any], Path] = {
+            pool.submit(_analyze_one, video, out, config, video_out): video for video, out in jobs
+        }
+        while pending:
+            try:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                for future in pending:
+                    future.cancel()  # not started yet: never started
+                continue
+            for future in done:
+                video = pending.pop(future)
+                if future.cancelled():
+                    continue
+                error = future.exception()
+                yield video, error if error is not None else future.result()
