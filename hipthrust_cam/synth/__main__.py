@@ -39,7 +39,7 @@ SAMPLES: dict[str, tuple[str, SetSpec]] = {
         "3 clean reps, right side to camera, camera shake",
         SetSpec(side="right", shake_px=4.0, seed=6),
     ),
-    "heels_up": ("3 reps lifting the heels at lockout", SetSpec(heel_lift=0.12, seed=7)),
+    "heels_up": ("3 reps lifting the heels at lockout", SetSpec(heel_lift=0.2, seed=7)),
     "bench_slide": ("3 reps sliding up the bench each rep", SetSpec(bench_slide=0.2, seed=8)),
 }
 """Sample name -> (what it shows, spec). A new sample is a new row."""

@@ -48,7 +48,7 @@ class RenderStyle:
     skin: Color = (125, 155, 205)
     shirt: Color = (120, 70, 35)
     tights: Color = (45, 40, 40)
-    shoe: Color = (215, 215, 220)
+    shoe: Color = (70, 70, 80)
     hair: Color = (40, 70, 110)
     plate: Color = (38, 38, 40)
     plate_rim: Color = (60, 60, 150)
@@ -61,6 +61,7 @@ class RenderStyle:
     patella_m: float = 0.012
     far_shade: float = 0.45
     crf: int = 28
+    foot_shadow: bool = True
     mirror_face: bool = False
     face_shift: tuple[float, float] = (0.3, 0.0)
 
@@ -263,6 +264,7 @@ SHOE = np.array(
     [[-0.006, -0.026], [-0.01, 0.0], [-0.006, 0.045], [0.02, 0.075], [0.085, 0.07], [0.15, 0.035],
      [0.215, 0.02], [0.232, 0.0], [0.225, -0.026]]
 )  # fmt: skip
+SOLE: Color = (225, 225, 230)
 SHOE_SHIFT_M = 0.04
 """The pose model reads a drawn shoe's joints ~3 cm toward the heel; drawing it this much
 toward the toes puts its reading on the true ankle, heel and toe."""
@@ -280,7 +282,7 @@ def _shoe(img: np.ndarray, heel: np.ndarray, toe: np.ndarray, ppm: float, color:
     sole = heel + ppm * (
         SHOE[[0, 1, -2, -1], :1] * along + np.array([[-0.026], [-0.008], [-0.008], [-0.026]]) * up
     )
-    cv2.fillPoly(img, [np.round(sole * 16).astype(np.int32)], _shade(color, 0.45), cv2.LINE_AA, 4)
+    cv2.fillPoly(img, [np.round(sole * 16).astype(np.int32)], SOLE, cv2.LINE_AA, 4)
 
 
 def _barbell(img: np.ndarray, sim: SyntheticSet, i: int, style: RenderStyle) -> None:
@@ -296,12 +298,23 @@ def _barbell(img: np.ndarray, sim: SyntheticSet, i: int, style: RenderStyle) -> 
     cv2.circle(img, _pt(c), int(0.025 * ppm * 16), (90, 90, 95), -1, cv2.LINE_AA, 4)
 
 
+def _foot_shadow(img: np.ndarray, sim: SyntheticSet, i: int, style: RenderStyle) -> None:
+    """A soft contact shadow on the floor under the feet."""
+    ppm = sim.px_per_m
+    heel, toe = sim.joints["heel"][i], sim.joints["toe"][i]
+    mid = 0.5 * (heel + toe) + np.array([0.0, 0.028 * ppm])
+    axes = (round(0.16 * ppm * 16), round(0.014 * ppm * 16))
+    cv2.ellipse(img, _pt(mid), axes, 0, 0, 360, _shade(style.floor, 0.45), -1, cv2.LINE_AA, 4)
+
+
 def draw_frame(sim: SyntheticSet, i: int, bg: np.ndarray, style: RenderStyle) -> np.ndarray:
     """Frame `i` of a simulated set as BGR (H, W, 3) uint8; only reads the simulation."""
     img = bg.copy()
     direction = -1.0 if sim.truth["spec"]["side"] == "left" else 1.0
     origin = np.array([img.shape[1] / 2, FLOOR_FRAC * img.shape[0]])
     _bench(img, sim, i, style, direction, origin)
+    if style.foot_shadow:
+        _foot_shadow(img, sim, i, style)
     if style.far_shade > 0:
         _leg_and_arm(img, sim, i, style, "far_", style.far_shade)
     _torso(img, sim, i, style, "", 1.0)
