@@ -429,7 +429,7 @@ def verdicts(inputs: dict[str, dict], synthetic: set[str]) -> list[dict[str, Any
 def table(inputs: dict[str, dict], growth_pair: tuple[str, str] | None) -> str:
     """The figures as a plain-text table, one column per input, plus the growth column."""
     names = list(inputs)
-    head = f"{'figure':<38}{'unit':>9}" + "".join(f"{n:>16}" for n in names)
+    head = f"{'figure':<38}{'unit':>9}" + "".join(f"{n:>17}" for n in names)
     if growth_pair:
         head += f"{'growth':>9}"
     target_of = {k: f"{op} {lim}" for k, op, lim, _ in TARGETS}
@@ -437,10 +437,10 @@ def table(inputs: dict[str, dict], growth_pair: tuple[str, str] | None) -> str:
     lines = [head + "   target", "-" * (len(head) + 18)]
     meta = [("frames", "frames", 0), ("fps", "fps", 2)]
     for key, unit, digits in meta:
-        lines.append(f"{key:<38}{unit:>9}" + "".join(f"{_cell(inputs[n].get(key), digits):>16}"
+        lines.append(f"{key:<38}{unit:>9}" + "".join(f"{_cell(inputs[n].get(key), digits):>17}"
                                                      for n in names))  # fmt: skip
     for key, label, unit, digits in ROWS:
-        row = f"{label:<38}{unit:>9}" + "".join(f"{_cell(inputs[n].get(key), digits):>16}"
+        row = f"{label:<38}{unit:>9}" + "".join(f"{_cell(inputs[n].get(key), digits):>17}"
                                                 for n in names)  # fmt: skip
         if growth_pair:
             a, b = (inputs[growth_pair[0]].get(key), inputs[growth_pair[1]].get(key))
