@@ -145,9 +145,7 @@ class EccentricConfig:
 class HeelsConfig:
     """Heels lifting."""
 
-    lift_max: float = (
-        0.13  # heel rise at lockout vs the bottom, shin lengths (2D foot landmarks err ~0.1)
-    )
+    lift_max: float = 0.11  # heel rise at lockout vs the bottom, shin lengths (see faults)
 
 
 @dataclass(frozen=True)
