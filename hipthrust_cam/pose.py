@@ -35,7 +35,7 @@ class PoseError(Exception):
 
 
 @contextlib.contextmanager
-def _native_stderr_quiet() -> Iterator[None]:
+def native_stderr_quiet() -> Iterator[None]:
     """Silences the C++ runtime's start-up chatter on fd 2 (it ignores Python's logging).
 
     Only wraps model creation and the first inference; errors still surface as exceptions.
@@ -137,7 +137,7 @@ class MediaPipePose:
             **self._options,
         )
         try:
-            with _native_stderr_quiet():
+            with native_stderr_quiet():
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise PoseError(f"pose model {self.model_path} could not be loaded: {exc}") from exc
@@ -159,7 +159,7 @@ class MediaPipePose:
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)  # 50x faster than [..., ::-1]
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         if self._first:
-            with _native_stderr_quiet():
+            with native_stderr_quiet():
                 result = self._landmarker.detect_for_video(image, t_ms)
             self._first = False
         else:

@@ -112,11 +112,11 @@ class CvWindow:
     def __enter__(self) -> CvWindow:
         import cv2
 
-        from hipthrust_cam.pose import _native_stderr_quiet
+        from hipthrust_cam.pose import native_stderr_quiet
 
         if self._probe:
             check_display()
-        with _native_stderr_quiet():  # Qt's font-directory chatter on fd 2
+        with native_stderr_quiet():  # Qt's font-directory chatter on fd 2
             cv2.namedWindow(self.title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
         self._opened = True
         return self
