@@ -31,6 +31,7 @@ class PoseConfig:
     min_presence_confidence: float = 0.5  # [0, 1]
     min_tracking_confidence: float = 0.5  # [0, 1]
     segmentation: bool = True  # ask for the person mask (silhouette profiles)
+    people_check_every: int = 15  # frames between counts of the people in frame; 0 = every frame
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "min_confidence": (0.0, 1.0),
     "crf": (0, 51),
     "num_poses": (1, 10),
+    "people_check_every": (0, 10000),
     "window_frames": (1, 301),
     "max_long_side": (64, 16384),
     "return_frac": (0.0, 1.0),

@@ -35,6 +35,7 @@ def pose_backend(config: Any) -> Any:
         min_presence_confidence=p.min_presence_confidence,
         min_tracking_confidence=p.min_tracking_confidence,
         segmentation=p.segmentation,
+        people_check_every=p.people_check_every,
     ))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import MODEL, require_clip
+from conftest import MODEL, SAMPLES, require_clip
 
 from hipthrust_cam.pose import MediaPipePose, PoseError, ReplayPose
 from hipthrust_cam.silhouette import silhouette_profiles
@@ -115,3 +115,36 @@ def test_silhouette_is_nan_without_a_torso() -> None:
     nowhere = np.array([np.nan, 5.0])
     back, front = silhouette_profiles(np.ones((10, 10)), np.array([5.0, 5.0]), nowhere)
     assert np.isnan(back).all() and np.isnan(front).all()
+
+
+def _two_people_video(path) -> None:
+    """Two lifters side by side (the bundled render and its mirror image)."""
+    import cv2
+
+    from hipthrust_cam.video_io import H264Writer
+
+    with VideoFileSource(SAMPLES / "clean_left.mp4") as source, \
+            H264Writer(path, (854, 480), 30.0) as writer:
+        for frame in source:
+            if frame.index >= 90:
+                break
+            if frame.index >= 60:
+                small = cv2.resize(frame.image, (427, 240))
+                image = np.full((480, 854, 3), 200, np.uint8)
+                image[120:360, :427] = small
+                image[120:360, 427:] = cv2.flip(small, 1)
+                writer.write(image)
+
+
+def test_several_people_are_counted_while_one_lifter_is_tracked(tmp_path) -> None:
+    if not (SAMPLES / "clean_left.mp4").is_file() or not MODEL.is_file():
+        pytest.skip("the bundled sample or the pose model is missing")
+    path = tmp_path / "two.mp4"
+    _two_people_video(path)
+    with VideoFileSource(path) as source, MediaPipePose(MODEL) as pose:
+        counts = [pose.detect(frame).num_poses for frame in source]
+    assert len(counts) == 30 and min(counts) >= 1
+    assert sum(c >= 2 for c in counts) >= 15  # "several people" is seen
+    with VideoFileSource(SAMPLES / "clean_left.mp4") as source, MediaPipePose(MODEL) as pose:
+        alone = [pose.detect(frame).num_poses for _, frame in zip(range(90), source)]
+    assert max(alone) == 1
