@@ -153,6 +153,13 @@ class RunRecorder:
         if self.on_result is not None:
             self.on_result(frame, result, image)
 
+    def thumbnail_last_rep(self, rep_indices: list[int]) -> None:
+        """Gives the last rep its lockout thumbnail when it was only finalised at the end."""
+        missing = [i for i in rep_indices if int(i) not in self.thumbnails]
+        if missing and self._best is not None:
+            self.thumbnails[int(missing[-1])] = _jpeg(self._best[1])
+            self._best = None
+
     def _keep_thumbnail(self, frame: Frame, result: Any) -> None:
         hip = result.angles.get("hip_extension_deg", math.nan)
         better = self._best is None or hip > self._best[0]
@@ -227,6 +234,7 @@ def write_outputs(
 ) -> RunSummary:
     """Writes keypoints and the reports of a finished (or interrupted) run."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    recorder.thumbnail_last_rep([r.measures.index for r in getattr(analyzer, "reps", [])])
     files = [save_keypoints(series, out_dir / "keypoints.npz")]
     report = analyzer.report(source_meta, partial=interrupted)
     files += list(write_run_reports(out_dir, report, analyzer.timeline(), recorder.thumbnails))

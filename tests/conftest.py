@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CLIPS = ROOT.parent / "shared" / "clips"
 SAMPLES = ROOT / "sample_videos"
 MODEL = ROOT / "models" / "pose_landmarker_full.task"
+POSE_SETTINGS = "track1-census15"
+"""Names the pose stage's default settings in cache keys: change it when they change."""
 
 
 def _sha(path: Path) -> str:
@@ -48,7 +50,7 @@ def clip_keypoints(request: pytest.FixtureRequest) -> Callable[[str], KeypointSe
         path = SAMPLES / name if (SAMPLES / name).is_file() else require_clip(name)
         if not MODEL.is_file():
             pytest.skip(f"pose model {MODEL} is absent")
-        cached = cache_dir / f"{path.stem}-{_sha(path)}-{_sha(MODEL)}.npz"
+        cached = cache_dir / f"{path.stem}-{_sha(path)}-{_sha(MODEL)}-{POSE_SETTINGS}.npz"
         if cached.is_file():
             series = load_keypoints(cached)
         else:
