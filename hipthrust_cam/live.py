@@ -8,28 +8,27 @@ The loop never falls behind the camera: a reader thread keeps only the newest fr
 inference is slower than the camera, stale frames are dropped rather than queued. A video given
 with `--source` is paced by its own timestamps against the clock; with a window, late frames are
 dropped like a camera's; with `--no-window` every frame is processed (so the counts equal
-`analyze`'s). Keys: q/Esc end the set, space pauses, r resets the shown count. However the set
-ends (key, window closed, Ctrl-C, the camera stopping, the video ending), what was measured is
-written.
+`analyze`'s). The feeds and the `live.mp4` recording are in `feeds`. Keys: q/Esc end the set,
+space pauses, r resets the shown count. However the set ends (key, window closed, Ctrl-C, the
+camera stopping, the video ending), what was measured is written.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import math
 import sys
-import threading
 import time
 from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from hipthrust_cam.drawing import OverlayStyle, draw_big_message, draw_setup_guide, draw_status
+from hipthrust_cam.feeds import Clock, LatestFrameFeed, PacedFeed, Recording, SystemClock
 from hipthrust_cam.pipeline import RunRecorder, RunSummary, write_outputs
 from hipthrust_cam.types import Frame, KeypointSeries
 
@@ -43,195 +42,8 @@ SETUP_GUIDE: tuple[str, ...] = (
     "Camera side-on, at hip height",
     "2-4 m away: whole body in frame, head to feet",
 )
-
-
-class Clock(Protocol):
-    """Time for the loop: `now()` in seconds (monotonic) and `sleep(seconds)`."""
-
-    def now(self) -> float:
-        """Seconds from an arbitrary origin."""
-
-    def sleep(self, seconds: float) -> None:
-        """Waits `seconds` (a fake clock just advances)."""
-
-
-class SystemClock:
-    """The real monotonic clock."""
-
-    def now(self) -> float:
-        """Seconds from an arbitrary origin."""
-        return time.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        """Waits `seconds`."""
-        time.sleep(max(0.0, seconds))
-
-
 CLOCK: Clock = SystemClock()
 """The clock `run_live` uses unless given one (tests swap in a fake that never waits)."""
-
-
-class PacedFeed:
-    """Frames of a recorded video at their own rate: each waits until its time has come.
-
-    Args:
-        frames: The video's frames (timestamps `t_s` from the container).
-        clock: The loop's clock.
-        drop_late: Skip a frame whose time passed more than one frame ago (as a camera would
-            have replaced it); False processes every frame, however late.
-    """
-
-    def __init__(self, frames: Iterable[Frame], clock: Clock, drop_late: bool) -> None:
-        self._frames = iter(frames)
-        self._clock = clock
-        self._drop_late = drop_late
-        self._origin: float | None = None
-        self._paused_at: float | None = None
-        self._period = 1.0 / 30.0
-        self._last_t = math.nan
-        self.dropped = 0
-        self.end_reason = "video ended"
-
-    def __enter__(self) -> PacedFeed:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def next(self) -> tuple[Frame, float] | None:
-        """The next frame due and the clock time it became due; None at the end."""
-        for frame in self._frames:
-            if math.isfinite(self._last_t) and frame.t_s > self._last_t:
-                self._period = frame.t_s - self._last_t
-            self._last_t = frame.t_s
-            now = self._clock.now()
-            if self._origin is None:
-                self._origin = now - frame.t_s
-            due = self._origin + frame.t_s
-            if now < due:
-                self._clock.sleep(due - now)
-            elif self._drop_late and now - due > self._period:
-                self.dropped += 1
-                continue
-            return frame, max(now, due)
-        return None
-
-    def pause(self) -> None:
-        """Stops the video clock."""
-        self._paused_at = self._clock.now()
-
-    def resume(self) -> None:
-        """Restarts the video clock where it stopped."""
-        if self._paused_at is not None and self._origin is not None:
-            self._origin += self._clock.now() - self._paused_at
-        self._paused_at = None
-
-
-class LatestFrameFeed:
-    """A camera read on its own thread, keeping only the newest frame.
-
-    When the loop is slower than the camera, older frames are replaced (and counted in
-    `dropped`) rather than queued, so what is shown is never more than one frame old.
-    Used as a context manager; the source's iteration ending (camera unplugged) ends the feed.
-    """
-
-    def __init__(self, frames: Iterable[Frame], clock: Clock) -> None:
-        self._frames = frames
-        self._clock = clock
-        self._cond = threading.Condition()
-        self._latest: tuple[Frame, float] | None = None
-        self._ended = False
-        self._stop = False
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        self.dropped = 0
-        self.end_reason = "camera stopped"
-
-    def __enter__(self) -> LatestFrameFeed:
-        self._thread = threading.Thread(target=self._read, name="hipthrust-camera", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._cond:
-            self._stop = True
-            self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=5.0)
-
-    def _read(self) -> None:
-        try:
-            for frame in self._frames:
-                with self._cond:
-                    if self._stop:
-                        return
-                    if self._latest is not None:
-                        self.dropped += 1
-                    self._latest = (frame, self._clock.now())
-                    self._cond.notify_all()
-        except Exception as exc:  # handed to the loop's thread, raised there by next()
-            self._error = exc
-        finally:
-            with self._cond:
-                self._ended = True
-                self._cond.notify_all()
-
-    def next(self) -> tuple[Frame, float] | None:
-        """Waits for a frame newer than the last one; None once the camera stopped."""
-        with self._cond:
-            while self._latest is None and not self._ended:
-                self._cond.wait(0.1)
-            latest, self._latest = self._latest, None
-        if latest is None and self._error is not None:
-            raise self._error
-        return latest
-
-    def pause(self) -> None:
-        """Nothing to stop: the camera keeps running and only the newest frame is kept."""
-
-    def resume(self) -> None:
-        """Discards the frame held during the pause."""
-        with self._cond:
-            self._latest = None
-
-
-class Recording:
-    """`live.mp4`, what was shown; an encoder failure stops the recording, never the set.
-
-    A failure (e.g. a full disk) is logged once; the reports are still written.
-
-    Args:
-        writer: An `H264Writer` (not yet entered).
-    """
-
-    def __init__(self, writer: Any) -> None:
-        self._writer: Any = writer
-
-    def __enter__(self) -> Recording:
-        self._guard(self._writer.__enter__)
-        return self
-
-    def _guard(self, action: Any, *args: Any) -> None:
-        from hipthrust_cam.video_io import VideoWriteError
-
-        if self._writer is None:
-            return
-        try:
-            action(*args)
-        except VideoWriteError as exc:
-            log.warning("live.mp4 is not recorded: %s", exc)
-            writer, self._writer = self._writer, None
-            with contextlib.suppress(VideoWriteError):
-                writer.__exit__(None, None, None)
-
-    def write(self, image: np.ndarray) -> None:
-        """Appends one BGR frame (nothing once the encoder failed)."""
-        if self._writer is not None:
-            self._guard(self._writer.write, image)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._writer is not None:
-            self._guard(self._writer.__exit__, None, None, None)
 
 
 def guide_lines(result: Any) -> tuple[str, ...]:

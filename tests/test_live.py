@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from conftest import MODEL, ROOT, SAMPLES
 
-from hipthrust_cam import live
+from hipthrust_cam import feeds, live
 from hipthrust_cam.analyzer import Analyzer
 from hipthrust_cam.cli import main
 from hipthrust_cam.config import load_config
@@ -100,7 +100,7 @@ def _loop(synthetic, display, clock=None, cost_s=0.0, drop_late=False):
     clock = clock or FakeClock()
     series = synthetic.series
     frames = _frames(len(series), series.fps, (series.image_size[1], series.image_size[0]))
-    feed = live.PacedFeed(frames, clock, drop_late=drop_late)
+    feed = feeds.PacedFeed(frames, clock, drop_late=drop_late)
     pose = SlowPose(IndexedReplay(series), clock, cost_s)
     analyzer = live.LiveAnalyzer(Analyzer(load_config(None), series.image_size, offline=False))
     loop = live.LiveLoop(feed, pose, analyzer, display, clock, fps=series.fps)
@@ -113,7 +113,7 @@ def _loop(synthetic, display, clock=None, cost_s=0.0, drop_late=False):
 
 def test_paced_feed_plays_a_video_at_its_own_rate() -> None:
     clock = FakeClock()
-    feed = live.PacedFeed(_frames(10, size=(4, 4)), clock, drop_late=False)
+    feed = feeds.PacedFeed(_frames(10, size=(4, 4)), clock, drop_late=False)
     start = clock.now()
     got = [feed.next() for _ in range(10)]
     assert feed.next() is None
@@ -125,7 +125,7 @@ def test_paced_feed_plays_a_video_at_its_own_rate() -> None:
 def test_paced_feed_drops_stale_frames_only_when_asked() -> None:
     for drop, expect_all in ((True, False), (False, True)):
         clock = FakeClock()
-        feed = live.PacedFeed(_frames(30, size=(4, 4)), clock, drop_late=drop)
+        feed = feeds.PacedFeed(_frames(30, size=(4, 4)), clock, drop_late=drop)
         seen = []
         while (got := feed.next()) is not None:
             seen.append(got[0].index)
@@ -138,7 +138,7 @@ def test_paced_feed_drops_stale_frames_only_when_asked() -> None:
 
 def test_paused_feed_resumes_where_it_stopped() -> None:
     clock = FakeClock()
-    feed = live.PacedFeed(_frames(5, size=(4, 4)), clock, drop_late=True)
+    feed = feeds.PacedFeed(_frames(5, size=(4, 4)), clock, drop_late=True)
     feed.next()
     feed.pause()
     clock.t += 60.0
@@ -157,7 +157,7 @@ def test_camera_feed_keeps_only_the_newest_frame() -> None:
                 release.wait(5.0)  # the loop is busy with frame 0 meanwhile
 
     clock = FakeClock()
-    with live.LatestFrameFeed(camera(), clock) as feed:
+    with feeds.LatestFrameFeed(camera(), clock) as feed:
         first = feed.next()
         release.set()
         time.sleep(0.3)  # the camera delivers 49 more frames while "inference" runs
@@ -172,7 +172,7 @@ def test_camera_feed_raises_the_readers_error_in_the_loop() -> None:
         yield from _frames(1, size=(4, 4))
         raise ValueError("decoder broke")
 
-    with live.LatestFrameFeed(broken(), FakeClock()) as feed:
+    with feeds.LatestFrameFeed(broken(), FakeClock()) as feed:
         time.sleep(0.1)
         feed.next()
         with pytest.raises(ValueError, match="decoder broke"):
@@ -299,7 +299,7 @@ def test_loop_speaks_a_new_cue_once(synthetic) -> None:
     analyzer = live.LiveAnalyzer(Analyzer(load_config(None), series.image_size, offline=False))
     voice = type("V", (), {"say": lambda self, text: said.append(text)})()
     loop = live.LiveLoop(
-        live.PacedFeed(frames, clock, False),
+        feeds.PacedFeed(frames, clock, False),
         IndexedReplay(series),
         analyzer,
         ScriptedDisplay(),
@@ -472,7 +472,7 @@ def test_live_mp4_keeps_time_when_frames_are_dropped(tmp_path) -> None:
     series = spec.series
     frames = _frames(len(series), series.fps, (120, 160))
     loop = live.LiveLoop(
-        live.PacedFeed(frames, clock, drop_late=True),
+        feeds.PacedFeed(frames, clock, drop_late=True),
         SlowPose(IndexedReplay(series), clock, 0.1),
         live.LiveAnalyzer(Analyzer(load_config(None), series.image_size, offline=False)),
         ScriptedDisplay(),
@@ -542,7 +542,7 @@ def test_a_failing_video_encoder_never_loses_the_set(caplog) -> None:
         def __exit__(self, *exc) -> None:
             return None
 
-    with live.Recording(FullDisk()) as recording:
+    with feeds.Recording(FullDisk()) as recording:
         for _ in range(20):
             recording.write(np.zeros((4, 4, 3), np.uint8))
     assert FullDisk.writes == 5
