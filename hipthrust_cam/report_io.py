@@ -24,10 +24,10 @@ import numpy as np
 from hipthrust_cam.report import (
     ReportError,
     parse_timeline_csv,
-    render_html,
     reps_csv,
     timeline_csv,
 )
+from hipthrust_cam.report_page import render_html
 
 __all__ = ["ReportError", "rerender", "thumbnail_name", "write_atomic", "write_run_reports"]
 

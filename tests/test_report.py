@@ -18,12 +18,12 @@ from hipthrust_cam.report import (
     CSP,
     SAFETY_NOTE,
     parse_timeline_csv,
-    render_html,
     reps_csv,
     target_bands,
     timeline_csv,
 )
 from hipthrust_cam.report_io import ReportError, rerender, write_atomic, write_run_reports
+from hipthrust_cam.report_page import render_html
 
 FPS = 30.0
 CUES = {
