@@ -28,9 +28,8 @@ from hipthrust_cam.features import (
     FEATURE_NAMES,
     LimbCheck,
     SideLock,
-    frame_features,
     joint_vector,
-    side_joints,
+    point_features,
 )
 from hipthrust_cam.filters import SmootherParams, make_smoother
 from hipthrust_cam.reps import RepCounter, RepEvent
@@ -168,9 +167,7 @@ class Analyzer:
         if side is None:
             feats = np.full(len(FEATURE_NAMES), np.nan)
         else:
-            f = self._limbs.apply(
-                {k: float(v[0]) for k, v in frame_features(side_joints(vec, side)).items()}
-            )
+            f = self._limbs.apply(point_features(vec, side))
             feats = np.array([f[name] for name in FEATURE_NAMES])
         self._buffer.append((t, feats, pose.back_profile, pose.front_profile))
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}

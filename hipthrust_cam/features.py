@@ -9,11 +9,12 @@ value that uses it is NaN ("not judged"), never a guess.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import numpy as np
 
-from hipthrust_cam.geometry import ANGLE_FUNCS, distance
+from hipthrust_cam.geometry import ANGLE_FUNCS, distance, point_angles
 from hipthrust_cam.types import SIDE_JOINTS, PoseFrame
 
 ANGLE_NAMES: tuple[str, ...] = tuple(ANGLE_FUNCS)
@@ -107,6 +108,34 @@ def frame_features(joints: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def point_features(vector: np.ndarray, side: str) -> dict[str, float]:
+    """`frame_features` of one frame in plain floats (the per-frame streaming path).
+
+    Args:
+        vector: (CHANNELS,) joint vector (see `joint_vector`), px, NaN = unseen.
+        side: "left" or "right".
+
+    Returns:
+        Every name of `FEATURE_NAMES` -> float, equal to `frame_features` on the same joints.
+    """
+    n = len(JOINTS) * 2
+    flat = vector[SIDES.index(side) * n : (SIDES.index(side) + 1) * n].tolist()
+    ear, sh, hip, knee, ankle, heel, toe = ((flat[i], flat[i + 1]) for i in range(0, n, 2))
+    out = dict(zip(ANGLE_NAMES, point_angles(ear, sh, hip, knee, ankle), strict=True))
+    shin = math.hypot(knee[0] - ankle[0], knee[1] - ankle[1])
+    shin = shin if shin > 0 else math.nan  # collapsed landmarks: no scale, not judged
+    torso = math.hypot(sh[0] - hip[0], sh[1] - hip[1])
+    out["heel_rise"] = (toe[1] - heel[1]) / shin
+    out["shoulder_x"], out["shoulder_y"] = sh
+    out["torso_px"] = torso
+    out["shin_px"] = shin
+    out["shoulder_above_ankle"] = (ankle[1] - sh[1]) / (torso if torso > 0 else math.nan)
+    out["thigh_px"] = math.hypot(hip[0] - knee[0], hip[1] - knee[1])
+    out["heel_y"] = heel[1]
+    out["ankle_y"] = ankle[1]
+    return out
+
+
 FEATURE_NAMES: tuple[str, ...] = (
     *ANGLE_NAMES,
     "heel_rise",
@@ -143,7 +172,7 @@ class LimbCheck:
         """Start with no history; `history` frames feed the running medians."""
         self.tolerance = tolerance
         self._ratios: deque[tuple[float, float]] = deque(maxlen=history)
-        self._median: np.ndarray | None = None
+        self._median: tuple[float, float] | None = None
         self._count = 0
 
     def apply(self, feats: dict[str, float]) -> dict[str, float]:
@@ -151,16 +180,17 @@ class LimbCheck:
         torso = feats["torso_px"]
         if not torso > 0:  # NaN or collapsed landmarks: nothing to compare with
             return feats
-        ratios = (feats["thigh_px"] / torso, feats["shin_px"] / torso)
-        if not all(np.isfinite(ratios)):
+        thigh, shin = feats["thigh_px"] / torso, feats["shin_px"] / torso
+        if not (math.isfinite(thigh) and math.isfinite(shin)):
             return feats
-        self._ratios.append(ratios)
+        self._ratios.append((thigh, shin))
         if len(self._ratios) < 10:
             return feats
         self._count += 1
         if self._median is None or self._count % 10 == 0:  # refreshed every 10 frames
-            self._median = np.median(np.array(self._ratios), axis=0)
-        median = self._median
-        if np.all(np.abs(np.array(ratios) / median - 1.0) <= self.tolerance):
+            self._median = tuple(np.median(np.array(self._ratios), axis=0).tolist())
+        m_thigh, m_shin = self._median
+        tol = self.tolerance
+        if abs(thigh / m_thigh - 1.0) <= tol and abs(shin / m_shin - 1.0) <= tol:
             return feats
         return {**feats, **{name: float("nan") for name in LEG_FEATURES}}

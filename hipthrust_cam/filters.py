@@ -105,8 +105,11 @@ class CentredFilter:
         self._half = params.window_frames // 2
         self._gap = max(0, params.max_gap_frames)
         self.lag_frames = max(self._half, self._gap)
-        size = 2 * self.lag_frames + 1
-        self._buf: deque[tuple[float, np.ndarray]] = deque(maxlen=size)
+        self._size = 2 * self.lag_frames + 1
+        # Ring buffer written twice (row i and i + size) so the last `size` frames are always
+        # one contiguous view, without restacking them per frame.
+        self._ring = np.full((2 * self._size, channels), np.nan)
+        self._times: deque[float] = deque(maxlen=self._size)
         self._channels = channels
         self._next = 0  # index in the stream of the next frame to output
         self._pushed = 0
@@ -116,7 +119,9 @@ class CentredFilter:
 
     def push(self, t_s: float, x: np.ndarray) -> list[Output]:
         """Buffer one frame; return the frame `lag_frames` back once it is final."""
-        self._buf.append((t_s, np.asarray(x, dtype=np.float64)))
+        row = self._pushed % self._size
+        self._ring[row] = self._ring[row + self._size] = x
+        self._times.append(t_s)
         self._pushed += 1
         if self._pushed - self._next > self.lag_frames:
             return [self._emit()]
@@ -130,20 +135,25 @@ class CentredFilter:
         return out
 
     def _emit(self) -> Output:
-        first = self._pushed - len(self._buf)  # stream index of buffer[0]
+        count = len(self._times)
+        first = self._pushed - count  # stream index of the oldest buffered frame
         pos = self._next - first
         self._next += 1
-        data = np.stack([v for _, v in self._buf])  # (B, C)
-        lo, hi = max(0, pos - self._half), min(len(data), pos + self._half + 1)
-        filled = _fill_gaps(data, lo, hi, self._gap)
+        end = (self._pushed - 1) % self._size + self._size + 1
+        data = self._ring[end - count : end]  # (B, C) view, oldest first
+        lo, hi = max(0, pos - self._half), min(count, pos + self._half + 1)
         w = self._weights[lo - pos + self._half : hi - pos + self._half][:, None]
+        window = data[lo:hi]
+        if not np.isnan(window).any():  # the usual case: nothing to fill or mask
+            return self._times[pos], (window * w).sum(axis=0) / w.sum(axis=0)
+        filled = _fill_gaps(data, lo, hi, self._gap)
         window = filled[lo:hi]
         ok = ~np.isnan(window)
         total = np.where(ok, w, 0.0).sum(axis=0)
         acc = np.where(ok, window * w, 0.0).sum(axis=0)
         unseen = np.isnan(filled[pos]) | (total == 0)
         y = np.where(unseen, np.nan, acc / np.where(total == 0, 1.0, total))
-        return self._buf[pos][0], y
+        return self._times[pos], y
 
 
 def _fill_gaps(data: np.ndarray, lo: int, hi: int, max_gap: int) -> np.ndarray:

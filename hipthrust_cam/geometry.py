@@ -2,9 +2,13 @@
 
 Inputs: (N, 2) float arrays of joint positions (a single (2,) point also works). Outputs: (N,)
 float64 angles in degrees. NaN anywhere in a point gives NaN for that row; nothing is guessed.
+`point_angles` is the same five angles for one frame in plain floats (the streaming analyzer's
+per-frame path, where numpy's per-call overhead would dominate).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -138,6 +142,49 @@ def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     d = _as2d(a) - _as2d(b)
     return np.hypot(d[:, 0], d[:, 1])
+
+
+Point = tuple[float, float]
+"""One (x, y) joint position, px."""
+
+
+def point_angles(ear: Point, shoulder: Point, hip: Point, knee: Point, ankle: Point) -> tuple:
+    """The five convention angles of one frame, with the same formulas as the array functions.
+
+    Args:
+        ear: (x, y) px; NaN where unseen (as every point).
+        shoulder: (x, y) px.
+        hip: (x, y) px.
+        knee: (x, y) px.
+        ankle: (x, y) px.
+
+    Returns:
+        (hip_extension, torso, knee, shin, head) degrees as floats, NaN where a joint is NaN
+        (the order of `ANGLE_FUNCS`).
+    """
+    (ex, ey), (sx, sy), (hx, hy), (kx, ky), (ax, ay) = ear, shoulder, hip, knee, ankle
+    # hip extension: interior shoulder-hip-knee, reflex when the hip is above the line
+    ux, uy, vx, vy = sx - hx, sy - hy, kx - hx, ky - hy
+    inner = math.degrees(abs(math.atan2(ux * vy - uy * vx, ux * vx + uy * vy)))
+    lx, ly = kx - sx, ky - sy
+    side = (lx * (hy - sy) - ly * (hx - sx)) * _sign(lx)
+    hip_ext = 360.0 - inner if side < 0 else inner
+    torso = math.degrees(math.atan2(hy - sy, abs(sx - hx)))
+    # knee: interior hip-knee-ankle
+    ux, uy, vx, vy = hx - kx, hy - ky, ax - kx, ay - ky
+    knee_deg = math.degrees(abs(math.atan2(ux * vy - uy * vx, ux * vx + uy * vy)))
+    away = _sign(kx - hx)
+    away = 1.0 if away == 0 else away
+    shin = math.degrees(math.atan2((ax - kx) * away, ay - ky))
+    ux, uy, vx, vy = sx - hx, sy - hy, ex - sx, ey - sy
+    nx, ny = (uy, -ux) if ux < 0 else (-uy, ux)  # u turned 90 deg, pointing image-down (back)
+    head = math.degrees(math.atan2(vx * nx + vy * ny, vx * ux + vy * uy))
+    return hip_ext, torso, knee_deg, shin, head
+
+
+def _sign(x: float) -> float:
+    """np.sign for one float: -1, 0, 1, or NaN."""
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else math.nan
 
 
 ANGLE_FUNCS = {

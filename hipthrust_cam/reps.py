@@ -74,6 +74,7 @@ class RepCounter:
         self.cfg = config
         self.phase = "setup"
         self.roms: list[float] = []
+        self._rom_median = (0, 0.0)  # (len(roms) it was computed for, median)
         self._hist: list[tuple[float, float]] = []  # samples since the current rise began
         self._valley = (math.inf, math.nan)  # (deg, s) running minimum at the bottom
         self._leave_t = math.nan  # last time at the bottom
@@ -87,8 +88,10 @@ class RepCounter:
     @property
     def min_rom_deg(self) -> float:
         """The range of motion a rep needs now, deg."""
-        own = self.cfg.min_rom_frac * float(np.median(self.roms)) if self.roms else 0.0
-        return max(self.cfg.min_rom_deg, own)
+        if len(self.roms) != self._rom_median[0]:  # the median is cached until a rep is added
+            median = float(np.median(self.roms)) if self.roms else 0.0
+            self._rom_median = (len(self.roms), median)
+        return max(self.cfg.min_rom_deg, self.cfg.min_rom_frac * self._rom_median[1])
 
     def update(self, t_s: float, hip_extension_deg: float) -> RepEvent | None:
         """Feed one frame.

@@ -8,6 +8,7 @@ what else it is). Only hip thrusts and glute bridges are counted as reps.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -97,6 +98,7 @@ class SetupTracker:
         self.image_size = image_size
         self.gate = gate
         self._recent: deque[FrameChecks] = deque(maxlen=_RECENT)
+        self._recent_sums = [0, 0, 0, 0]  # detected, several, knees_in, feet_in over _recent
         self.frames = 0
         self.detected = 0
         self.several = 0
@@ -108,7 +110,10 @@ class SetupTracker:
     def update(self, pose: PoseFrame) -> FrameChecks:
         """Add one raw frame."""
         c = check_frame(pose, self.image_size, self.cfg, self.gate)
+        if len(self._recent) == self._recent.maxlen:
+            self._count_recent(self._recent[0], -1)
         self._recent.append(c)
+        self._count_recent(c, 1)
         self.frames += 1
         if c.detected:
             self.detected += 1
@@ -129,24 +134,31 @@ class SetupTracker:
 
     def live_codes(self) -> tuple[str, ...]:
         """Check codes to tell the user now, from the last ~1.5 s of frames."""
-        recent = list(self._recent)
-        if not recent:
+        if not self._recent:
             return ()
-        seen = [c for c in recent if c.detected]
-        if len(seen) < len(recent) / 2:
+        seen, several, knees_in, feet_in = self._recent_sums
+        if seen < len(self._recent) / 2:
             return ("nobody",)
         codes = []
-        frac = self.cfg.several_people_frac
-        if sum(c.several for c in seen) > frac * len(seen):
+        if several > self.cfg.several_people_frac * seen:
             codes.append("several")
         if self.view == "front":
             codes.append("front_view")
-        need = self.cfg.body_visible_frac * len(seen)
-        if sum(c.knees_in for c in seen) < need:
+        need = self.cfg.body_visible_frac * seen
+        if knees_in < need:
             codes.append("knees_out")
-        elif sum(c.feet_in for c in seen) < need:
+        elif feet_in < need:
             codes.append("feet_out")
         return tuple(codes)
+
+    def _count_recent(self, c: FrameChecks, sign: int) -> None:
+        """Add (+1) or remove (-1) one frame's checks from the running sums of `_recent`."""
+        if c.detected:
+            sums = self._recent_sums
+            sums[0] += sign
+            sums[1] += sign * c.several
+            sums[2] += sign * c.knees_in
+            sums[3] += sign * c.feet_in
 
     def set_codes(self) -> tuple[str, ...]:
         """Check codes that hold over the whole recording so far (for the report)."""
@@ -194,6 +206,12 @@ def movement_rows(cfg: SetupConfig) -> tuple[tuple[str, dict[str, tuple[float, f
     return (("glute_bridge", bridge), *_OTHER_ROWS)
 
 
+@functools.lru_cache(maxsize=8)
+def _rows_for(cfg: SetupConfig) -> tuple[tuple[str, dict[str, tuple[float, float]]], ...]:
+    """`movement_rows`, built once per (frozen, hashable) config."""
+    return movement_rows(cfg)
+
+
 def classify_posture(values: dict[str, float], cfg: SetupConfig) -> str:
     """Label a posture by the movement table.
 
@@ -205,7 +223,7 @@ def classify_posture(values: dict[str, float], cfg: SetupConfig) -> str:
         "hip_thrust", "glute_bridge", "push_up", "squat", "standing" (a deadlift's or
         squat's top) or "unknown".
     """
-    for label, ranges in movement_rows(cfg):
+    for label, ranges in _rows_for(cfg):
         if all(
             math.isfinite(values.get(k, math.nan)) and lo <= values[k] <= hi
             for k, (lo, hi) in ranges.items()

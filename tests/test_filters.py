@@ -94,3 +94,27 @@ def test_one_euro_is_causal() -> None:
 def test_unknown_filter_name() -> None:
     with pytest.raises(ValueError, match="one_euro"):
         make_smoother("kalman", 1, PARAMS)
+
+
+def test_centred_filter_streaming_equals_the_whole_series_at_once() -> None:
+    """Streams many times the buffer long give the batch Gaussian window on the filled data."""
+    rng = np.random.default_rng(3)
+    x = np.cumsum(rng.normal(size=(300, 3)), axis=0)
+    x[100:130, 1] = np.nan  # long gap: stays unseen
+    x[200, :] = np.nan  # a single dropped frame
+    _, y = stream("centred", x)
+    half = PARAMS.window_frames // 2
+    w = np.exp(-0.5 * (np.arange(-half, half + 1) / (half / 2.0)) ** 2)
+    filled = x.copy()
+    for c in range(3):
+        good = np.isfinite(x[:, c])
+        idx = np.arange(len(x))
+        filled[~good, c] = np.interp(idx[~good], idx[good], x[good, c])
+    filled[100:130, 1] = np.nan
+    for i in range(half, len(x) - half):
+        window = filled[i - half : i + half + 1]
+        ok = np.isfinite(window)
+        with np.errstate(invalid="ignore"):  # 0/0 in the long gap: NaN, as expected
+            expect = (np.where(ok, window, 0) * w[:, None]).sum(0) / (ok * w[:, None]).sum(0)
+        expect[np.isnan(filled[i])] = np.nan
+        np.testing.assert_allclose(y[i], expect, rtol=1e-12, atol=1e-9)

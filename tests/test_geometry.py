@@ -94,3 +94,25 @@ def test_matches_the_synthetic_ground_truth_conventions() -> None:
     np.testing.assert_allclose(
         g.hip_extension(s, h, k)[between], truth.hip_extension_deg(s, h, k)[between], atol=1e-4
     )
+
+
+def test_per_frame_features_match_the_array_features() -> None:
+    """The analyzer's plain-float path gives the array path's numbers, NaN where unseen."""
+    from hipthrust_cam.features import (
+        CHANNELS,
+        FEATURE_NAMES,
+        frame_features,
+        point_features,
+        side_joints,
+    )
+
+    rng = np.random.default_rng(5)
+    vectors = rng.uniform(0, 640, size=(400, CHANNELS))
+    vectors[rng.random(vectors.shape) < 0.05] = np.nan  # some unseen landmarks
+    vectors[:20, 6:8] = vectors[:20, 8:10]  # collapsed knee == ankle (shin length 0)
+    for side in ("left", "right"):
+        arrays = frame_features(side_joints(vectors, side))
+        for i, vec in enumerate(vectors):
+            point = point_features(vec, side)
+            for name in FEATURE_NAMES:
+                assert point[name] == pytest.approx(arrays[name][i], rel=1e-9, nan_ok=True), name
