@@ -116,8 +116,11 @@ class CvWindow:
 
         if self._probe:
             check_display()
+        # Resizable, keeping the frame's aspect ratio, and GUI_NORMAL: no Qt toolbar (pan/zoom
+        # buttons) and no status bar (pixel values) around the video.
+        flags = cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL
         with native_stderr_quiet():  # Qt's font-directory chatter on fd 2
-            cv2.namedWindow(self.title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
+            cv2.namedWindow(self.title, flags)
         self._opened = True
         return self
 
