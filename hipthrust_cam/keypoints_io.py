@@ -3,13 +3,21 @@
 Inputs: a `KeypointSeries` (save) or a path (load). Outputs: a `.npz` file holding one array per
 series field (`t_s`, `xy`, `visibility`, `presence`, `world`, `num_poses`, `back_profile`,
 `front_profile`) plus `image_size` (2,) int, `fps` () float, `source` () str and
-`format_version` () int. Loading never unpickles (`allow_pickle=False`); a missing, corrupt or
-wrongly shaped file raises `KeypointsFileError`.
+`format_version` () int. Saving is atomic (a temp file in the same folder, then `os.replace`):
+a failed save leaves any earlier file untouched. Loading never unpickles (`allow_pickle=False`);
+a missing, corrupt or wrongly shaped file raises `KeypointsFileError`, never a bare zlib, struct
+or conversion error.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import struct
+import tokenize
+import uuid
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +43,30 @@ class KeypointsFileError(ValueError):
     """A keypoints file is missing, unreadable, or does not hold a valid series."""
 
 
+_READ_ERRORS = (
+    OSError,  # unreadable, truncated
+    ValueError,  # not an npz, or pickled objects (allow_pickle=False)
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,  # corrupt deflate stream
+    struct.error,  # corrupt zip or .npy header
+    NotImplementedError,  # zip compression method numpy's zipfile cannot read
+    RuntimeError,  # encrypted zip member
+    SyntaxError,  # garbled .npy header (numpy parses it as a Python literal)
+    tokenize.TokenError,  # ... cut off mid-literal
+)
+"""What reading a damaged .npz can raise; each becomes a `KeypointsFileError`."""
+
+
 def save_keypoints(series: KeypointSeries, path: str | Path) -> Path:
-    """Write `series` to `path` (a `.npz` suffix is added by numpy if missing).
+    """Write `series` to `path` atomically (a `.npz` suffix is added if missing).
+
+    The data goes to a temp file in the same folder, which then replaces `path` in one step, so
+    a reader never sees half a file and a failure (full disk, bad data) keeps the old file.
 
     Args:
         series: The recording's keypoints.
-        path: Destination file.
+        path: Destination file; its folder must exist.
 
     Returns:
         The path actually written.
@@ -51,14 +77,26 @@ def save_keypoints(series: KeypointSeries, path: str | Path) -> Path:
     arrays = {
         name: np.asarray(getattr(series, name), dtype) for name, dtype in _ARRAY_FIELDS.items()
     }
-    np.savez_compressed(
-        path,
-        **arrays,
-        image_size=np.asarray(series.image_size, np.int64),
-        fps=np.asarray(float(series.fps), np.float64),
-        source=np.asarray(str(series.source)),
-        format_version=np.asarray(FORMAT_VERSION, np.int64),
-    )
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    # os.open with 0o666 lets the umask set the usual file mode (mkstemp would give 0600).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(
+                fh,
+                **arrays,
+                image_size=np.asarray(series.image_size, np.int64),
+                fps=np.asarray(float(series.fps), np.float64),
+                source=np.asarray(str(series.source)),
+                format_version=np.asarray(FORMAT_VERSION, np.int64),
+            )
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
     return path
 
 
@@ -81,7 +119,7 @@ def load_keypoints(path: str | Path) -> KeypointSeries:
     try:
         with np.load(path, allow_pickle=False) as data:
             contents = {name: data[name] for name in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+    except _READ_ERRORS as exc:
         raise KeypointsFileError(f"{path}: not a readable keypoints .npz file ({exc})") from exc
     return _series_from_arrays(contents, path)
 
@@ -91,7 +129,7 @@ def _series_from_arrays(contents: dict[str, np.ndarray], path: Path) -> Keypoint
     missing = [name for name in required if name not in contents]
     if missing:
         raise KeypointsFileError(f"{path}: missing arrays {missing}")
-    version = int(contents["format_version"])
+    version = int(_scalar(contents, "format_version", path))
     if version > FORMAT_VERSION:
         raise KeypointsFileError(
             f"{path}: format_version {version} is newer than supported ({FORMAT_VERSION})"
@@ -104,8 +142,26 @@ def _series_from_arrays(contents: dict[str, np.ndarray], path: Path) -> Keypoint
         return KeypointSeries(
             **{name: contents[name].astype(dtype) for name, dtype in _ARRAY_FIELDS.items()},
             image_size=(int(size[0]), int(size[1])),
-            fps=float(contents["fps"]),
+            fps=_scalar(contents, "fps", path),
             source=source,
         )
-    except ValueError as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise KeypointsFileError(f"{path}: {exc}") from exc
+
+
+def _scalar(contents: dict[str, np.ndarray], name: str, path: Path) -> float:
+    """The one number stored as `name`, as a float.
+
+    Raises:
+        KeypointsFileError: It holds no number, several numbers, or text.
+    """
+    values = np.asarray(contents[name]).reshape(-1)
+    if values.size != 1:
+        raise KeypointsFileError(f"{path}: {name} must be one number, got {values.size} values")
+    try:
+        value = float(values[0])
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise KeypointsFileError(f"{path}: {name} is not a number ({exc})") from exc
+    if name == "format_version" and not value.is_integer():
+        raise KeypointsFileError(f"{path}: format_version must be a whole number, got {value}")
+    return value

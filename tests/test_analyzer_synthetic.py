@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -250,6 +251,86 @@ def test_bad_keypoint_files_raise_a_clear_error(tmp_path, content) -> None:
         path.write_bytes(content)
     with pytest.raises(KeypointsFileError, match=r"kp\.npz"):
         load_keypoints(path)
+
+
+@functools.cache
+def _small_series():
+    return simulate(SetSpec(reps=1, setup_s=0.2, tail_s=0.2)).series
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"fps": np.asarray("thirty")},
+        {"fps": np.zeros(3)},
+        {"fps": np.zeros(0)},
+        {"format_version": np.asarray("one")},
+        {"image_size": np.asarray(["wide", "tall"])},
+        {"image_size": np.asarray([np.nan, 480.0])},
+    ],
+    ids=["fps text", "fps 3 values", "fps empty", "version text", "size text", "size NaN"],
+)
+def test_keypoint_files_with_bad_scalars_raise_a_clear_error(tmp_path, override) -> None:
+    path = save_keypoints(_small_series(), tmp_path / "kp.npz")
+    with np.load(path) as data:
+        contents = {name: data[name] for name in data.files}
+    np.savez_compressed(path, **{**contents, **override})
+    with pytest.raises(KeypointsFileError, match=r"kp\.npz"):
+        load_keypoints(path)
+
+
+def test_a_damaged_keypoint_file_is_a_clear_error_never_a_crash(tmp_path) -> None:
+    """Garbage written over any part of the file: a KeypointsFileError or the intact series."""
+    good = save_keypoints(_small_series(), tmp_path / "good.npz").read_bytes()
+    path = tmp_path / "kp.npz"
+    errors = 0
+    for offset in range(0, len(good), max(len(good) // 150, 1)):
+        damaged = bytearray(good)
+        damaged[offset : offset + 8] = b"\xa5\x00\xffZ\x13\x99\x01\x7f"
+        path.write_bytes(bytes(damaged))
+        try:
+            series = load_keypoints(path)
+        except KeypointsFileError as exc:
+            assert "kp.npz" in str(exc)
+            errors += 1
+        else:
+            assert len(series) == len(_small_series())
+    assert errors > 50  # most damage is noticed (zip CRCs), not silently loaded
+
+
+def test_an_unsupported_zip_compression_is_a_clear_error(tmp_path) -> None:
+    path = save_keypoints(_small_series(), tmp_path / "kp.npz")
+    raw = bytearray(path.read_bytes())
+    for sig, field in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # local and central headers
+        at = raw.find(sig)
+        while at >= 0:
+            raw[at + field : at + field + 2] = (97).to_bytes(2, "little")  # method 97: WavPack
+            at = raw.find(sig, at + 4)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(KeypointsFileError, match="not a readable"):
+        load_keypoints(path)
+
+
+def test_saving_keypoints_is_atomic(tmp_path, monkeypatch) -> None:
+    series = _small_series()
+    path = save_keypoints(series, tmp_path / "kp.npz")
+    before = path.read_bytes()
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask  # the usual mode, not a temp file's
+
+    def fail_midway(fh, **arrays):
+        fh.write(b"PK\x03\x04 half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez_compressed", fail_midway)
+    with pytest.raises(OSError, match="No space"):
+        save_keypoints(series, path)
+    assert path.read_bytes() == before  # the old file is intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kp.npz"]  # no temp file left
+    monkeypatch.undo()
+    assert save_keypoints(series, tmp_path / "other") == tmp_path / "other.npz"
+    assert len(load_keypoints(tmp_path / "other.npz")) == len(series)
 
 
 def test_short_gaps_are_filled_long_gaps_stay_unjudged() -> None:
