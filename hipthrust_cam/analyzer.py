@@ -40,7 +40,7 @@ from hipthrust_cam.setup import (
     classify_posture,
     classify_rep,
 )
-from hipthrust_cam.types import PROFILE_SAMPLES, KeypointSeries, PoseFrame
+from hipthrust_cam.types import PROFILE_SAMPLES, SIDE_JOINTS, KeypointSeries, PoseFrame
 
 SCHEMA_VERSION = 1
 DISCLAIMER = (
@@ -49,6 +49,10 @@ DISCLAIMER = (
 _BUFFER_S = 90.0  # per-frame features kept for measuring the rep in progress, s
 _PRE_S = 0.6  # features kept from before a rep's start, s
 _POSTURE_MIN_FRAMES = 30  # frames in another movement's posture before saying so
+_KEY_INDEX = {  # landmarks every lockout angle needs, per side (their least visible one counts)
+    side: [SIDE_JOINTS[side][j] for j in ("shoulder", "hip", "knee", "ankle")]
+    for side in ("left", "right")
+}
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ class Analyzer:
         self._counter = RepCounter(config.reps)
         self._cues = CueManager(config.cues)
         self._pending: deque[PoseFrame] = deque()
-        self._buffer: deque[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = deque(
+        self._buffer: deque[tuple[float, np.ndarray, np.ndarray, np.ndarray, float]] = deque(
             maxlen=max(int(_BUFFER_S * fps), 100)
         )
         self._timeline = _Timeline()
@@ -169,7 +173,8 @@ class Analyzer:
         else:
             f = self._limbs.apply(point_features(vec, side))
             feats = np.array([f[name] for name in FEATURE_NAMES])
-        self._buffer.append((t, feats, pose.back_profile, pose.front_profile))
+        key_vis = min(pose.visibility[_KEY_INDEX[side]].tolist()) if side else math.nan
+        self._buffer.append((t, feats, pose.back_profile, pose.front_profile, key_vis))
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}
         event = self._counter.update(t, angles["hip_extension_deg"])
         phase = self._counter.phase
@@ -244,6 +249,7 @@ class Analyzer:
         out = {"t_s": np.array([r[0] for r in rows])}
         feats = np.stack([r[1] for r in rows])
         out.update({name: feats[:, i] for i, name in enumerate(FEATURE_NAMES)})
+        out["key_visibility"] = np.array([r[4] for r in rows])
         out["back_profile"] = (
             np.stack([r[2] for r in rows]).reshape(-1, PROFILE_SAMPLES).astype(np.float64)
         )
@@ -257,7 +263,7 @@ class Analyzer:
             self.partials.append(_partial_dict(event))
             return None, None
         frames = self._frames_since(event.start_s - _PRE_S)
-        m = measure_rep(len(self.reps) + 1, event, frames)
+        m = measure_rep(len(self.reps) + 1, event, frames, self._gate)
         t = frames["t_s"]
         near_start = np.abs(t - event.start_s) <= 0.2
         top = (t >= event.lockout_start_s) & (t <= event.lockout_end_s)

@@ -35,6 +35,9 @@ PLAUSIBLE_AT_LOCKOUT: dict[str, tuple[float, float]] = {
 }
 _ANKLE_PER_HEEL = 0.73  # ankle rise per heel rise when the foot turns on the toes
 PLAUSIBLE_HEEL_LIFT = (-0.3, 0.3)  # shin lengths; a bigger heel rise is a misplaced foot
+_CLEAR_VIS = 0.8  # key landmarks at least this visible are seen clearly (full confidence)
+LUMBAR_MAX_CONFIDENCE = 0.8
+"""Ceiling of the lumbar-hyperextension confidence: no 2D proxy sees the lumbar spine."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,9 @@ class RepMeasures:
         front_rise: Chest/belly silhouette rising at lockout vs the bottom, torso lengths.
         shoulder_above_ankle: Shoulder height above the ankle at lockout, torso lengths.
         judged: The lockout angles could be measured (the key landmarks were visible).
-        confidence: Share of lockout frames with every key landmark visible, [0, 1].
+        confidence: Share of lockout frames with every key landmark visible, times 0.5..1 by
+            how clearly they were seen (median least visibility: the gate -> 0.5, >= 0.8 -> 1),
+            [0, 1]. Every fault of the rep scales with it.
     """
 
     index: int
@@ -126,14 +131,27 @@ def _heel_lift(frames: dict[str, np.ndarray], start: np.ndarray, top: np.ndarray
     return min(heel, ankle / _ANKLE_PER_HEEL) / shin
 
 
-def measure_rep(index: int, event: RepEvent, frames: dict[str, np.ndarray]) -> RepMeasures:
+def _visibility_factor(visibility: float, gate: float) -> float:
+    """0.5 for key landmarks seen right at the visibility gate, rising to 1 at `_CLEAR_VIS`."""
+    if not math.isfinite(visibility):
+        return 1.0  # no visibility record (e.g. hand-made frames): the share alone decides
+    span = max(_CLEAR_VIS - gate, 1e-6)
+    return 0.5 + 0.5 * min(max((visibility - gate) / span, 0.0), 1.0)
+
+
+def measure_rep(
+    index: int, event: RepEvent, frames: dict[str, np.ndarray], gate: float = 0.5
+) -> RepMeasures:
     """Measure a rep from its event and the per-frame features.
 
     Args:
         index: 1-based rep number.
         event: The decided rep.
         frames: "t_s" (M,) and every feature name -> (M,), plus "back_profile" and
-            "front_profile" (M, 16), covering at least the rep and a little before it.
+            "front_profile" (M, 16), covering at least the rep and a little before it;
+            optionally "key_visibility" (M,), the least visibility of shoulder, hip, knee and
+            ankle per frame, [0, 1].
+        gate: The visibility gate, [0, 1].
 
     Returns:
         The rep's `RepMeasures`.
@@ -149,6 +167,8 @@ def measure_rep(index: int, event: RepEvent, frames: dict[str, np.ndarray]) -> R
     angles = {name: _plausible(name, _median(frames[name][top])) for name in ANGLE_NAMES}
     key = np.isfinite(frames["hip_extension_deg"][top]) & np.isfinite(frames["knee_angle_deg"][top])
     confidence = float(key.mean()) if key.size else 0.0
+    if "key_visibility" in frames:  # landmarks seen only just above the gate count for less
+        confidence *= _visibility_factor(_median(frames["key_visibility"][top]), gate)
     torso = _median(frames["torso_px"][start | top | end])
     drift = math.hypot(
         _median(frames["shoulder_x"][end]) - _median(frames["shoulder_x"][start]),
@@ -230,8 +250,8 @@ def threshold_fault(row: tuple[str, ...], m: RepMeasures, cfg: FaultsConfig) -> 
     return Fault(code, round(float(value), 3), float(limit), round(confidence, 3), t0, t1)
 
 
-def lumbar_evidence(m: RepMeasures, cfg: FaultsConfig) -> tuple[float, int]:
-    """Mean evidence of the hyperextension proxies (1 = at the limits) and how many were seen."""
+def _lumbar_proxies(m: RepMeasures, cfg: FaultsConfig) -> list[float]:
+    """Each hyperextension proxy as a share of its limit (1 = at the limit; NaN = unseen)."""
     c = cfg.lumbar_hyperextension
     knees_normal = (
         cfg.feet_too_close.knee_min_deg <= m.knee_angle_deg <= cfg.feet_too_far.knee_max_deg
@@ -241,27 +261,41 @@ def lumbar_evidence(m: RepMeasures, cfg: FaultsConfig) -> tuple[float, int]:
         m.back_arch / max(c.back_arch_max, 1e-9),
         m.front_rise / max(c.front_rise_max, 1e-9),
     ]
-    if (
-        knees_normal and m.torso_angle_deg < c.torso_min_deg
-    ):  # tipping past horizontal: extra evidence
+    if knees_normal and m.torso_angle_deg < c.torso_min_deg:  # tipping past horizontal
         proxies.append(m.torso_angle_deg / c.torso_min_deg)
-    seen = [p for p in proxies if math.isfinite(p)]
+    return proxies
+
+
+def lumbar_evidence(m: RepMeasures, cfg: FaultsConfig) -> tuple[float, int]:
+    """Mean evidence of the hyperextension proxies (1 = at the limits) and how many were seen."""
+    seen = [p for p in _lumbar_proxies(m, cfg) if math.isfinite(p)]
     return (float(np.mean(seen)) if seen else math.nan), len(seen)
 
 
 def lumbar_hyperextension(m: RepMeasures, cfg: FaultsConfig) -> Fault | None:
     """Over-extension at the top: hip past the straight line, ribs up, lower back arched.
 
-    The value is the mean proxy evidence (1 = at the limits), reported with the hip angle
-    limit's meaning: above 1 the combined proxies say the lower back is arching.
+    The value is the hip angle (or, without it, the mean proxy evidence, 1 = at the limits).
+    This is a heuristic, never a diagnosis: no side camera sees the lumbar spine, and the
+    proxies (hip angle past the shoulder-knee line, silhouette arch and rib rise, torso
+    tipping) also move with pelvis and bench position and with keypoint error. So the
+    confidence never exceeds `LUMBAR_MAX_CONFIDENCE` (0.8), and it is cut by a quarter when
+    only one proxy is at or over its own limit or the segmentation mask is missing (then the
+    hip angle alone carries the claim): e.g. hip 196 deg alone -> 0.6; hip 192 deg with the
+    back arch agreeing -> ~0.65; everything agreeing clearly -> 0.8. It also scales with the
+    rep's own measurement confidence (visibility of the key landmarks).
     """
     c = cfg.lumbar_hyperextension
-    evidence, seen = lumbar_evidence(m, cfg)
+    evidence, _ = lumbar_evidence(m, cfg)
     hip_over = math.isfinite(m.hip_extension_deg) and m.hip_extension_deg > c.hip_max_deg
     if not (math.isfinite(evidence) and (evidence >= 1.0 or hip_over)):
         return None
-    coverage = min(1.0, 0.6 + 0.2 * (seen - 1))  # hip angle alone: 0.6; with the silhouette: 1
-    confidence = min(1.0, 0.5 + 0.25 * max(evidence, 1.0)) * coverage * max(m.confidence, 0.0)
+    proxies = _lumbar_proxies(m, cfg)
+    agree = sum(p >= 1.0 for p in proxies if math.isfinite(p))
+    mask = math.isfinite(m.back_arch) or math.isfinite(m.front_rise)
+    support = 1.0 if agree >= 2 and mask else 0.75
+    strength = min(1.0, 0.5 + 0.25 * max(evidence, 1.0))  # 0.75 at the limits, 1 at twice
+    confidence = LUMBAR_MAX_CONFIDENCE * strength * support * max(m.confidence, 0.0)
     if confidence < c.min_confidence:
         return None
     value = m.hip_extension_deg if math.isfinite(m.hip_extension_deg) else evidence

@@ -116,7 +116,7 @@ def test_lumbar_is_reported_as_a_heuristic_with_confidence() -> None:
     for rep in report["reps"]:
         (fault,) = [f for f in rep["faults"] if f["code"] == "lumbar_hyperextension"]
         assert fault["cue"] == "Ribs down"
-        assert 0.5 <= fault["confidence"] <= 1.0
+        assert 0.5 <= fault["confidence"] <= 0.8  # a heuristic: never near-certain
 
 
 def test_report_is_json_safe_and_has_the_schema_keys() -> None:

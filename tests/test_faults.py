@@ -5,17 +5,22 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
 from hipthrust_cam.config import Config, FaultsConfig
 from hipthrust_cam.faults import (
     FRAME_ROWS,
+    LUMBAR_MAX_CONFIDENCE,
     THRESHOLD_ROWS,
     RepMeasures,
     frame_faults,
     lumbar_hyperextension,
+    measure_rep,
     rep_faults,
 )
+from hipthrust_cam.features import FEATURE_NAMES
+from hipthrust_cam.reps import RepEvent
 
 CFG = FaultsConfig()
 
@@ -131,3 +136,32 @@ def test_live_frame_faults() -> None:
     angles = {"hip_extension_deg": 192.0, "knee_angle_deg": 115.0, "head_angle_deg": 0.0}
     assert frame_faults(angles, CFG) == ("lumbar_hyperextension", "feet_too_far")
     assert frame_faults({"knee_angle_deg": math.nan}, CFG) == ()
+
+
+def test_lumbar_confidence_is_capped_and_lower_on_thin_evidence() -> None:
+    clear = dataclasses.replace(GOOD, hip_extension_deg=200.0, back_arch=0.2, front_rise=0.2)
+    one_agrees = dataclasses.replace(GOOD, hip_extension_deg=182.0, back_arch=0.2)  # arch only
+    no_mask = dataclasses.replace(GOOD, hip_extension_deg=200.0, back_arch=math.nan,
+                                  front_rise=math.nan)  # fmt: skip
+    top = lumbar_hyperextension(clear, CFG)
+    assert top is not None and top.confidence <= LUMBAR_MAX_CONFIDENCE == 0.8
+    for thin in (no_mask, one_agrees):
+        fault = lumbar_hyperextension(thin, CFG)
+        assert fault is None or fault.confidence < top.confidence
+    # ... hip alone says "over-extended" but the silhouette shows a flat back: not reported
+    assert lumbar_hyperextension(dataclasses.replace(GOOD, hip_extension_deg=192.0), CFG) is None
+
+
+def test_borderline_visible_landmarks_lower_every_fault_confidence() -> None:
+    event = RepEvent("rep", 1.0, 2.0, 3.5, 5.0, bottom_deg=100.0, peak_deg=178.0)
+    t = np.arange(0.0, 6.0, 1 / 30)
+    frames = {name: np.full(len(t), getattr(GOOD, name, 0.0)) for name in FEATURE_NAMES}
+    frames.update(t_s=t, knee_angle_deg=np.full(len(t), 115.0), shin_px=np.full(len(t), 80.0),
+                  torso_px=np.full(len(t), 150.0), back_profile=np.zeros((len(t), 16)),
+                  front_profile=np.zeros((len(t), 16)))  # fmt: skip
+    clear = measure_rep(1, event, {**frames, "key_visibility": np.full(len(t), 0.95)}, 0.5)
+    faint = measure_rep(1, event, {**frames, "key_visibility": np.full(len(t), 0.55)}, 0.5)
+    assert clear.confidence == 1.0 and 0.5 <= faint.confidence < 0.7
+    (strong,) = [f for f in rep_faults(clear, CFG) if f.code == "feet_too_far"]
+    (weak,) = [f for f in rep_faults(faint, CFG) if f.code == "feet_too_far"]
+    assert weak.confidence < strong.confidence
