@@ -193,9 +193,26 @@ class RepCounter:
             return None
         rom = self._peak - self._start[0]
         at_bottom = x <= self._start[0] + self.cfg.bottom_frac * rom
-        if x >= low_x + self.cfg.lockout_band_deg or (at_bottom and t - low_t >= _SETTLE_S):
+        settled = t - low_t >= _SETTLE_S or self._still_since(t - _SETTLE_S, low_x)
+        if x >= low_x + self.cfg.lockout_band_deg or (at_bottom and settled):
             return self._close_rep(complete=True)
         return None
+
+    def _still_since(self, t0: float, low_x: float) -> bool:
+        """The hips stayed near the low and nearly still from `t0` on.
+
+        A causal smoother approaches a resting bottom from above for ever, so each frame can be
+        a new (tiny) low; stillness, not "no new low", tells that the rep is over (live).
+        """
+        span = []
+        for t, x in reversed(self._hist):
+            span.append(x)
+            if t <= t0:
+                break
+        else:
+            return False  # not that much history yet
+        spread = max(span) - min(span)
+        return spread <= _STALL_DPS * _SETTLE_S and max(span) <= low_x + _EPS_DEG
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -356,3 +356,18 @@ def test_several_people_are_told() -> None:
     results, report = analyze_series(series, Config())
     assert "Several people in frame" in results[-1].messages
     assert "Several people in frame" in report["setup"]["warnings"]
+
+
+@pytest.mark.parametrize("noise", [{}, NOISY], ids=["clean", "noisy"])
+def test_live_shows_the_last_rep_before_the_recording_ends(noise) -> None:
+    """Live, each rep (the last one too) is counted on a frame once the hips rest at the bottom."""
+    synthetic = simulate(SetSpec(reps=3, tail_s=1.5))
+    series = degrade(synthetic.series, **noise) if noise else synthetic.series
+    live = Analyzer(Config(), series.image_size, offline=False, fps=series.fps)
+    shown = []
+    for i in range(len(series)):
+        shown += [r for r in live.push(series.frame(i)) if r.rep_completed is not None]
+    assert live.finish() == [] and len(live.reps) == 3
+    assert [r.rep_count for r in shown] == [1, 2, 3]
+    for result, truth in zip(shown, synthetic.truth["reps"], strict=True):
+        assert result.t_s - truth["end_s"] < 0.6  # told within about half a second
