@@ -65,7 +65,7 @@ class RepMeasures:
     """What one rep looked like. Angles in deg (medians over the lockout plateau), times in s.
 
     Attributes:
-        heel_lift: Heel rise at lockout minus at the bottom, shin lengths.
+        heel_lift: Heel rise at lockout over the bottoms before and after it, shin lengths.
         shoulder_drift: Shoulder shift from the start bottom to the end bottom, torso lengths.
         back_arch: Lower-back silhouette moving toward the chest at lockout vs the bottom,
             torso lengths (NaN without a mask).
@@ -115,17 +115,19 @@ def _plausible(name: str, value: float) -> float:
     return _in_range(value, PLAUSIBLE_AT_LOCKOUT.get(name, (-math.inf, math.inf)))
 
 
-def _heel_lift(frames: dict[str, np.ndarray], start: np.ndarray, top: np.ndarray) -> float:
+def _heel_lift(frames: dict[str, np.ndarray], bottom: np.ndarray, top: np.ndarray) -> float:
     """Heel rise from the bottom to the lockout, shin lengths, against the floor.
 
     The foot pivots on the toes, so a real heel lift also lifts the ankle (by ~0.73 of the
     heel's rise); the smaller of the heel's rise and the ankle's rise / 0.73 is reported.
     Both are measured against the image (the camera is still over one rep), not against the
-    toe landmark, which drifts with the shin in pose estimates.
+    toe landmark, which drifts with the shin in pose estimates. The baseline is the bottom on
+    both sides of the lockout (`bottom`: the rep's start and, when it came down, its end), which
+    halves the keypoint noise of the baseline and cancels a slow drift of the foot or camera.
     """
-    shin = _median(frames["shin_px"][start | top])
-    heel = _median(frames["heel_y"][start]) - _median(frames["heel_y"][top])
-    ankle = _median(frames["ankle_y"][start]) - _median(frames["ankle_y"][top])
+    shin = _median(frames["shin_px"][bottom | top])
+    heel = _median(frames["heel_y"][bottom]) - _median(frames["heel_y"][top])
+    ankle = _median(frames["ankle_y"][bottom]) - _median(frames["ankle_y"][top])
     if not shin > 0:
         return math.nan
     return min(heel, ankle / _ANKLE_PER_HEEL) / shin
@@ -164,6 +166,7 @@ def measure_rep(
         )
     start = (t >= event.start_s - _BOTTOM_WINDOW_S) & (t <= event.start_s + 1e-6)
     end = (t >= event.end_s - _BOTTOM_WINDOW_S) & (t <= event.end_s + 1e-6)
+    bottoms = start | end if event.complete else start
     angles = {name: _plausible(name, _median(frames[name][top])) for name in ANGLE_NAMES}
     key = np.isfinite(frames["hip_extension_deg"][top]) & np.isfinite(frames["knee_angle_deg"][top])
     confidence = float(key.mean()) if key.size else 0.0
@@ -188,7 +191,7 @@ def measure_rep(
         rom_deg=event.rom_deg,
         peak_hip_deg=event.peak_deg,
         **angles,
-        heel_lift=_in_range(_heel_lift(frames, start, top), PLAUSIBLE_HEEL_LIFT),
+        heel_lift=_in_range(_heel_lift(frames, bottoms, top), PLAUSIBLE_HEEL_LIFT),
         shoulder_drift=drift / torso if torso > 0 else math.nan,
         back_arch=_median(back[start].ravel()) - _median(back[top].ravel()),
         front_rise=_median(front[top].ravel()) - _median(front[start].ravel()),
