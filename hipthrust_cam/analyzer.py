@@ -280,7 +280,7 @@ class Analyzer:
         faults = tuple(rep_faults(m, self.cfg.faults, variant))
         rep = RepResult(m, faults, movement)
         self.reps.append(rep)
-        return rep, tuple(f.code for f in faults)
+        return rep, tuple(f.code for f in faults if not f.possible)  # possible: not cued
 
     # -- outputs ----------------------------------------------------------------------------------
 
@@ -332,7 +332,8 @@ class Analyzer:
         }
 
     def _summary(self, partial: bool) -> dict[str, Any]:
-        counts = Counter(f.code for r in self.reps for f in r.faults)
+        counts = Counter(f.code for r in self.reps for f in r.faults if not f.possible)
+        possible = Counter(f.code for r in self.reps for f in r.faults if f.possible)
         rank = {code: i for i, code in enumerate(self.cfg.cues.priority)}
         top = min(counts, key=lambda c: (-counts[c], rank.get(c, len(rank)))) if counts else None
         t = self._timeline.t_s
@@ -341,6 +342,7 @@ class Analyzer:
             "most_frequent_fault": top,
             "most_frequent_cue": self.cfg.cues.texts.get(top) if top else None,
             "fault_counts": dict(counts),
+            "possible_fault_counts": dict(possible),
             "set_duration_s": (t[-1] - t[0]) if len(t) > 1 else 0.0,
             "time_under_tension_s": sum(r.measures.end_s - r.measures.start_s for r in self.reps),
             "judged_reps": sum(r.measures.judged for r in self.reps),

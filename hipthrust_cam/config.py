@@ -101,6 +101,7 @@ class LockoutConfig:
     hip_min_deg: float = (
         165.0  # hip extension below this at lockout, deg (FORM: good >= 170; 5 deg for 2D error)
     )
+    possible_band_deg: float = 5.0  # up to this far below the limit: "possible" (hip occluded)
 
 
 @dataclass(frozen=True)

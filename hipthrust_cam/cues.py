@@ -4,8 +4,9 @@ Inputs: per frame, the fault codes live at that frame (e.g. feet position seen a
 on the frame a rep is finalised, that rep's fault codes. Outputs: the cue `(code, text)` to show
 now, or None, and whether to show the positive sign after a clean rep. A live fault must last
 `hold_s` before its cue shows; a rep's faults are eligible at once. A shown cue stays `show_s`,
-then the same code rests `cooldown_s`. Ties are broken by the priority table (back first, then
-feet, head, lockout, tempo).
+then the same code rests `cooldown_s`; a rep fault whose cue is resting when the rep ends is not
+queued (shown seconds later it would land in the middle of the next rep). Ties are broken by
+the priority table (back first, then feet, head, lockout, tempo).
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ class CueManager:
         """
         self._since = {code: self._since.get(code, t_s) for code in live}
         if rep_faults is not None:
-            for code in rep_faults:
-                self._rep[code] = t_s
+            for code in rep_faults:  # a cue resting after being shown is not queued for later
+                if t_s - self._ended.get(code, -1e9) >= self.cfg.cooldown_s:
+                    self._rep[code] = t_s
             if not rep_faults:
                 self._good_until = t_s + self.cfg.good_rep_s
         self._rep = {c: t for c, t in self._rep.items() if t_s - t <= self.cfg.show_s}

@@ -165,3 +165,14 @@ def test_rendered_samples_match_their_truth(clip_keypoints: GetKeypoints, truth_
     assert report["rep_count"] == truth["rep_count"]
     got = [sorted(f["code"] for f in rep["faults"]) for rep in report["reps"]]
     assert got == [sorted(rep["faults"]) for rep in truth["reps"]]
+
+
+def test_dumbbell_on_the_hips_gives_at_most_a_possible_incomplete_lockout(
+    clip_keypoints: GetKeypoints,
+) -> None:
+    """MANIFEST: the feet-far clip shows only feet too far; a hidden hip is not a sure fault."""
+    report = analyze(clip_keypoints, "ht_db_feetfar_side_tiktok.mp4")
+    for rep in report["reps"]:
+        lockout = [f for f in rep["faults"] if f["code"] == "incomplete_lockout"]
+        assert all(f["possible"] and f["confidence"] < 0.7 for f in lockout)
+    assert "incomplete_lockout" not in report["summary"]["fault_counts"]

@@ -165,3 +165,14 @@ def test_borderline_visible_landmarks_lower_every_fault_confidence() -> None:
     (strong,) = [f for f in rep_faults(clear, CFG) if f.code == "feet_too_far"]
     (weak,) = [f for f in rep_faults(faint, CFG) if f.code == "feet_too_far"]
     assert weak.confidence < strong.confidence
+
+
+def test_a_lockout_just_short_of_the_limit_is_only_possible() -> None:
+    limit = CFG.incomplete_lockout.hip_min_deg
+    band = CFG.incomplete_lockout.possible_band_deg
+    near = dataclasses.replace(GOOD, hip_extension_deg=limit - 1.0)  # e.g. a dumbbell on the hip
+    far = dataclasses.replace(GOOD, hip_extension_deg=limit - band - 3.0)
+    (maybe,) = [f for f in rep_faults(near, CFG) if f.code == "incomplete_lockout"]
+    (sure,) = [f for f in rep_faults(far, CFG) if f.code == "incomplete_lockout"]
+    assert maybe.possible and maybe.confidence < 0.7
+    assert not sure.possible and sure.confidence == 1.0
