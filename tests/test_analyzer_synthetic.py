@@ -371,3 +371,20 @@ def test_live_shows_the_last_rep_before_the_recording_ends(noise) -> None:
     assert [r.rep_count for r in shown] == [1, 2, 3]
     for result, truth in zip(shown, synthetic.truth["reps"], strict=True):
         assert result.t_s - truth["end_s"] < 0.6  # told within about half a second
+
+
+def test_a_five_minute_set_counts_every_complete_rep() -> None:
+    """63 reps cut at 300 s: the 62 that came back down count, the cut-off one does not."""
+    synthetic = simulate(SetSpec(reps=63, seed=9))
+    n = int(np.searchsorted(synthetic.series.t_s, 300.0))
+    per_frame = ("t_s", "xy", "visibility", "presence", "world", "num_poses", "back_profile")
+    cut = dataclasses.replace(
+        synthetic.series,
+        **{f: getattr(synthetic.series, f)[:n] for f in (*per_frame, "front_profile")},
+    )
+    complete = [r for r in synthetic.truth["reps"] if r["end_s"] <= 300.0]
+    _, report = analyze_series(degrade(cut, noise_px=1.5, dropout_frac=0.03, seed=4), Config())
+    assert len(complete) == 62
+    assert report["rep_count"] == 62
+    for rep, truth in zip(report["reps"], complete, strict=True):
+        assert rep["lockout_start_s"] == pytest.approx(truth["lockout_start_s"], abs=0.4)
