@@ -21,7 +21,7 @@ import numpy as np
 
 from hipthrust_cam.config import Config
 from hipthrust_cam.cues import CueManager
-from hipthrust_cam.faults import RepResult, frame_faults, json_safe, measure_rep, rep_faults
+from hipthrust_cam.faults import RepResult, frame_faults, json_safe, rep_faults
 from hipthrust_cam.features import (
     ANGLE_NAMES,
     CHANNELS,
@@ -32,6 +32,7 @@ from hipthrust_cam.features import (
     point_features,
 )
 from hipthrust_cam.filters import SmootherParams, make_smoother
+from hipthrust_cam.measures import measure_rep
 from hipthrust_cam.reps import RepCounter, RepEvent
 from hipthrust_cam.setup import (
     COUNTED_MOVEMENTS,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hipthrust_cam.config import SetupConfig
-from hipthrust_cam.faults import RepMeasures
+from hipthrust_cam.measures import RepMeasures
 from hipthrust_cam.types import SIDE_JOINTS, PoseFrame
 
 MESSAGES: dict[str, str] = {

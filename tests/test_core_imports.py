@@ -13,6 +13,7 @@ CORE = (
     "hipthrust_cam.filters",
     "hipthrust_cam.features",
     "hipthrust_cam.reps",
+    "hipthrust_cam.measures",
     "hipthrust_cam.faults",
     "hipthrust_cam.cues",
     "hipthrust_cam.setup",
