@@ -135,7 +135,7 @@ def analyze_video(
                 H264Writer(out_dir / "annotated.mp4", (info.width, info.height), info.fps,
                            crf=config.video.crf)
             ))
-        analyzer = Analyzer(config, (info.width, info.height), offline=True)
+        analyzer = Analyzer(config, (info.width, info.height), offline=True, fps=info.fps)
         recorder = RunRecorder(writer=writer, threaded=True)
         on_frame = progress(info.frame_count) if progress else None
         interrupted = run_frames(source, pose, analyzer, recorder, on_frame)
@@ -175,7 +175,8 @@ def reanalyse_keypoints(path: Path, out_dir: Path, config: Any) -> RunSummary:
     from hipthrust_cam.types import Frame
 
     series = _load_keypoints(path)
-    analyzer = Analyzer(config, series.image_size, offline=True)
+    fps = series.fps if 1.0 <= series.fps <= 1000.0 else 30.0  # sizes buffers: keep it sane
+    analyzer = Analyzer(config, series.image_size, offline=True, fps=fps)
     recorder = RunRecorder()
     blank = _blank(series.image_size)
     frames = (Frame(i, float(t), blank) for i, t in enumerate(series.t_s))
