@@ -225,17 +225,22 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def rep_faults(rep: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The rep's fault dicts (anything else in its "faults" list is skipped)."""
+def rep_faults(rep: Mapping[str, Any], *, possible: bool = False) -> list[Mapping[str, Any]]:
+    """The rep's definite fault dicts, or with `possible=True` only its "possible" ones.
+
+    A possible fault is one read just past its limit where the camera may be misled (a load on
+    the hips hiding the joint): shown as a note, not a fault to fix. Non-dict entries are skipped.
+    """
     faults = rep.get("faults") or []
-    return [f for f in faults if isinstance(f, Mapping)]
+    return [f for f in faults if isinstance(f, Mapping) and bool(f.get("possible")) == possible]
 
 
 def reps_csv(report: Mapping[str, Any]) -> str:
     """reps.csv: one header row with units in the names, one row per rep.
 
     Not-judged numbers are empty cells. Scalar rep keys beyond the schema's are kept as extra
-    columns; faults become two ";"-joined columns, `fault_codes` and `fault_cues`.
+    columns; faults become ";"-joined columns, `fault_codes` and `fault_cues`, and the
+    possible ones (see `rep_faults`) `possible_faults`.
 
     Args:
         report: The report.json dict.
@@ -257,7 +262,9 @@ def reps_csv(report: Mapping[str, Any]) -> str:
         ]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([h for h, _ in REP_COLUMNS] + extras + ["fault_codes", "fault_cues"])
+    writer.writerow(
+        [h for h, _ in REP_COLUMNS] + extras + ["fault_codes", "fault_cues", "possible_faults"]
+    )
     for rep in reps:
         faults = rep_faults(rep)
         writer.writerow(
@@ -266,6 +273,7 @@ def reps_csv(report: Mapping[str, Any]) -> str:
             + [
                 ";".join(str(f.get("code", "")) for f in faults),
                 ";".join(str(f.get("cue", "")) for f in faults),
+                ";".join(str(f.get("code", "")) for f in rep_faults(rep, possible=True)),
             ]
         )
     return out.getvalue()

@@ -104,6 +104,10 @@ def _rep_html(rep: Mapping[str, Any], thumb: bytes | None, bands: Mapping[str, B
         else '<p class="good">Good rep: nothing to fix.</p>'
         if state == "ok"
         else ""
+    ) + "".join(
+        f'<p class="possible">Possibly: {esc(fault_sentence(f, rep, bands, with_cue=False))}. '
+        "A weight on the hips can hide the joint from the camera: check the video.</p>"
+        for f in rep_faults(rep, possible=True)
     )
     return (
         f'<article class="rep {state}" id="rep-{index}"><figure>{img}</figure><div>'
@@ -295,6 +299,7 @@ vertical-align:middle;margin-left:6px}
 .conf{color:var(--mute);font-size:.85rem;margin-left:6px;white-space:nowrap}
 .faults{margin:0 0 8px;padding-left:20px}
 .faults li{margin:2px 0}
+.possible{color:#5b6472;font-size:.92em;margin:4px 0}
 .good{color:var(--ok);margin:0 0 8px}
 .angles{border-collapse:collapse;font-size:.92rem;width:100%;max-width:420px}
 .angles caption{text-align:left;color:var(--mute);font-size:.85rem}

@@ -252,7 +252,11 @@ def rep_table(report: dict) -> str:
              f"{'knee':>4} {'shin':>4}  cues"
     lines.append(header)
     for rep in reps:
-        cues = ", ".join(f["cue"] for f in rep.get("faults", [])) or "good"
+        faults = rep.get("faults", [])
+        cues = ", ".join(f["cue"] for f in faults if not f.get("possible")) or "good"
+        maybe = [f["cue"] for f in faults if f.get("possible")]
+        if maybe:
+            cues += f" (possibly: {', '.join(maybe)})"
         if not rep.get("judged", True):
             cues = "not judged"
         lines.append(
