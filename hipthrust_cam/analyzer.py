@@ -95,6 +95,16 @@ class _Timeline:
     faults: list[tuple[str, ...]] = field(default_factory=list)
 
 
+PLAUSIBLE_HIP_DEG = (40.0, 240.0)
+"""Hip extension a body can show; outside it the pose is garbage (e.g. the first frame after a
+processing stall) and the rep counter treats the frame as unseen."""
+
+
+def _plausible_hip(value: float) -> float:
+    low, high = PLAUSIBLE_HIP_DEG
+    return value if low <= value <= high else math.nan
+
+
 class Analyzer:
     """Streaming analysis of one set; see the module docstring."""
 
@@ -177,7 +187,7 @@ class Analyzer:
         key_vis = min(pose.visibility[_KEY_INDEX[side]].tolist()) if side else math.nan
         self._buffer.append((t, feats, pose.back_profile, pose.front_profile, key_vis))
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}
-        event = self._counter.update(t, angles["hip_extension_deg"])
+        event = self._counter.update(t, _plausible_hip(angles["hip_extension_deg"]))
         phase = self._counter.phase
         live = self._live_faults(angles, phase, feats)
         rep, codes = self._on_event(event) if event is not None else (None, None)

@@ -1,0 +1,47 @@
+"""A stalled live loop: a gap, then one garbage pose, must not merge or invent reps."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from hipthrust_cam.analyzer import Analyzer
+from hipthrust_cam.config import load_config
+from hipthrust_cam.synth.kinematics import SetSpec, simulate
+from hipthrust_cam.types import Landmark
+
+
+def _stalled(spec: SetSpec):
+    sim = simulate(spec)
+    series = sim.series
+    reps = sim.truth["reps"]
+    # A one-second stall in the rest between rep 1 and rep 2, then one garbage frame where the
+    # knee lands on the shoulder's side of the hip (a hip "extension" of a few degrees).
+    t_glitch = (reps[0]["end_s"] + reps[1]["start_s"]) / 2
+    glitch = int(np.searchsorted(series.t_s, t_glitch))
+    stall = slice(glitch - 30, glitch)
+    xy, vis, num = series.xy.copy(), series.visibility.copy(), series.num_poses.copy()
+    xy[stall], vis[stall], num[stall] = np.nan, 0.0, 0
+    for side in ("LEFT", "RIGHT"):
+        hip, shoulder = Landmark[f"{side}_HIP"], Landmark[f"{side}_SHOULDER"]
+        knee = Landmark[f"{side}_KNEE"]
+        xy[glitch, knee] = xy[glitch, hip] + 0.8 * (xy[glitch, shoulder] - xy[glitch, hip])
+        xy[glitch, knee, 1] += 4.0
+    keep = np.ones(len(series), bool)
+    keep[stall] = False  # a live loop that stalled never saw those frames at all
+    series = dataclasses.replace(series, xy=xy, visibility=vis, num_poses=num)
+    return series, keep, sim.truth["rep_count"]
+
+
+@pytest.mark.parametrize("offline", [False, True])
+def test_a_garbage_pose_after_a_stall_does_not_change_the_count(offline: bool) -> None:
+    series, keep, truth = _stalled(SetSpec(reps=3, seed=3))
+    analyzer = Analyzer(load_config(None), series.image_size, offline=offline, fps=series.fps)
+    for i in np.flatnonzero(keep):
+        analyzer.push(series.frame(int(i)))
+    analyzer.finish()
+    report = analyzer.report({"path": "stalled"})
+    assert report["rep_count"] == truth
+    assert all(not r["faults"] for r in report["reps"])
