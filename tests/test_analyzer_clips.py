@@ -7,7 +7,6 @@ skips with a reason when the clips or the model are absent.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,22 +147,18 @@ def test_live_replay_counts_like_offline(clip_keypoints: GetKeypoints, clip: str
 
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_videos"
-ALL_SAMPLES = os.environ.get("HIPTHRUST_ALL_SAMPLES") == "1"
 
 
 @pytest.mark.parametrize("truth_file", sorted(p.name for p in SAMPLE_DIR.glob("*.truth.json")))
 def test_rendered_samples_match_their_truth(clip_keypoints: GetKeypoints, truth_file: str) -> None:
     """Every bundled render through the real pose model: reps and faults as rendered.
 
-    Runs the pose model on each sample once (then cached); opt-in because the first run takes
-    minutes: HIPTHRUST_ALL_SAMPLES=1.
+    Runs the pose model on each sample once (about 10 s each, then cached in .pytest_cache).
     """
-    if not ALL_SAMPLES:
-        pytest.skip("slow (pose model on every sample video); set HIPTHRUST_ALL_SAMPLES=1")
     truth = json.loads((SAMPLE_DIR / truth_file).read_text())
     _, report = analyze_series(clip_keypoints(truth_file.replace(".truth.json", ".mp4")), Config())
     assert report["rep_count"] == truth["rep_count"]
-    got = [sorted(f["code"] for f in rep["faults"]) for rep in report["reps"]]
+    got = [sorted(f["code"] for f in rep["faults"] if not f["possible"]) for rep in report["reps"]]
     assert got == [sorted(rep["faults"]) for rep in truth["reps"]]
 
 
