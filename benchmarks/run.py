@@ -318,6 +318,16 @@ def child(kind: str, video: Path, scratch: Path, *extra: str) -> dict[str, Any]:
     raise SystemExit(f"benchmark step {kind} on {video} failed (exit {proc.returncode})")
 
 
+def _synth_key() -> str:
+    """A digest of the renderer's sources: a changed renderer never reuses a stale render."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for source in sorted((ROOT / "hipthrust_cam" / "synth").glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def synth_video(seconds: float) -> Path:
     """A rendered synthetic set of `seconds` at 854x480, 30 fps (cached in the temp folder)."""
     from hipthrust_cam.synth import SetSpec, simulate
@@ -326,7 +336,7 @@ def synth_video(seconds: float) -> Path:
     from hipthrust_cam.video_io import H264Writer
 
     n = round(seconds * SYNTH_FPS)
-    path = CACHE / f"synth_{n}f_{SYNTH_SIZE[0]}x{SYNTH_SIZE[1]}_{SYNTH_FPS:g}fps.mp4"
+    path = CACHE / f"synth_{n}f_{SYNTH_SIZE[0]}x{SYNTH_SIZE[1]}_{SYNTH_FPS:g}fps_{_synth_key()}.mp4"
     if path.is_file():
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
