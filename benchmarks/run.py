@@ -491,15 +491,21 @@ def machine() -> dict[str, Any]:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options (the --worker ones are internal)."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true",
-                   help="3 s and 10 s synthetic inputs only, no --no-video pass (~1 minute)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 s and 10 s synthetic inputs only, no --no-video pass (~1 minute)",
+    )
     p.add_argument("--video", help="the sample input (default: sample_videos/*.mp4)")
     p.add_argument("--json", help="where to write the JSON (default benchmarks/results/<stamp>)")
     p.add_argument("--short-s", type=float, help="short synthetic input, seconds (default 10)")
     p.add_argument("--long-s", type=float, help="long synthetic input, seconds (default 300)")
     p.add_argument("--profile", action="store_true", help="also cProfile analyze_video")
-    p.add_argument("--all-passes", action="store_true",
-                   help="also time the long input without video (adds a full pose pass)")
+    p.add_argument(
+        "--all-passes",
+        action="store_true",
+        help="also time the long input without video (adds a full pose pass)",
+    )
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--scratch", help=argparse.SUPPRESS)
     p.add_argument("--pose-opts", default="{}", help=argparse.SUPPRESS)

@@ -96,8 +96,9 @@ def choose_out_dir(video: Path, out: Path | None, force: bool) -> Path:
     """
     if out is not None:
         if _holds_run(out) and not force:
-            raise UserError(f"{out} already holds a run: pass --force to overwrite it, "
-                            "or choose another --out")
+            raise UserError(
+                f"{out} already holds a run: pass --force to overwrite it, or choose another --out"
+            )
         return out
     base = Path.cwd() / f"{video.stem}-hipthrust"
     if force or not _holds_run(base):
@@ -129,8 +130,9 @@ def _load_config(path: Path | None, model: Path | None = None) -> Any:
     try:
         config = load_config(path)
     except UnicodeDecodeError as exc:  # tomllib decodes UTF-8 itself; not a ConfigError
-        raise UserError(f"{path}: not a UTF-8 text TOML file ({exc.reason}): save it as "
-                        "plain text") from exc
+        raise UserError(
+            f"{path}: not a UTF-8 text TOML file ({exc.reason}): save it as plain text"
+        ) from exc
     if model is not None:
         config = replace(config, pose=replace(config.pose, model_path=str(model)))
     return config
@@ -169,7 +171,9 @@ def _run_analyze(args: argparse.Namespace) -> int:
     videos = _expand_videos(args.videos)
     if len(videos) == 1:
         summary = runs.analyze_video(
-            videos[0], choose_out_dir(videos[0], args.out, args.force), config,
+            videos[0],
+            choose_out_dir(videos[0], args.out, args.force),
+            config,
             video_out=not args.no_video,
             progress=lambda total: _progress(videos[0].name, total),
         )
@@ -182,13 +186,13 @@ def _run_batch(videos: list[Path], args: argparse.Namespace, config: Any) -> int
     """Analyses several videos, one worker process per core; a bad file does not stop the rest."""
     from hipthrust_cam.batch import analyze_batch, default_workers
 
-    jobs = [(v, choose_out_dir(v, args.out / v.stem if args.out else None, args.force))
-            for v in videos]
+    jobs = [
+        (v, choose_out_dir(v, args.out / v.stem if args.out else None, args.force)) for v in videos
+    ]
     workers = default_workers(len(jobs))
     print(f"analysing {len(jobs)} videos, {workers} at a time")
     status, interrupted = Exit.OK, False
-    for video, outcome in analyze_batch(jobs, config, video_out=not args.no_video,
-                                        workers=workers):
+    for video, outcome in analyze_batch(jobs, config, video_out=not args.no_video, workers=workers):
         if isinstance(outcome, _user_errors()):
             print(f"hipthrust-cam: {_one_line(outcome)}", file=sys.stderr)
             status = Exit.BAD_INPUT
@@ -246,8 +250,15 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from hipthrust_cam.sources import SourceError
     from hipthrust_cam.video_io import VideoWriteError
 
-    return (UserError, ConfigError, KeypointsFileError, PoseError, ReportError, SourceError,
-            VideoWriteError)
+    return (
+        UserError,
+        ConfigError,
+        KeypointsFileError,
+        PoseError,
+        ReportError,
+        SourceError,
+        VideoWriteError,
+    )
 
 
 def _one_line(text: object) -> str:
@@ -325,6 +336,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.debug:
             traceback.print_exc()
         else:
-            print(f"hipthrust-cam: internal error: {type(exc).__name__}: {_one_line(exc)} "
-                  "(run with --debug for details and please report it)", file=sys.stderr)
+            print(
+                f"hipthrust-cam: internal error: {type(exc).__name__}: {_one_line(exc)} "
+                "(run with --debug for details and please report it)",
+                file=sys.stderr,
+            )
         return Exit.INTERNAL

@@ -79,8 +79,9 @@ def _text_box(
     return w, h
 
 
-def _blend_rect(image: np.ndarray, p0: tuple[int, int], p1: tuple[int, int], color: BGR,
-                alpha: float) -> None:
+def _blend_rect(
+    image: np.ndarray, p0: tuple[int, int], p1: tuple[int, int], color: BGR, alpha: float
+) -> None:
     x0, y0 = max(p0[0], 0), max(p0[1], 0)
     x1, y1 = min(p1[0], image.shape[1]), min(p1[1], image.shape[0])
     if x1 <= x0 or y1 <= y0:
@@ -119,29 +120,62 @@ def draw_skeleton(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
         value = result.angles.get(key, math.nan)
         if joint in points and math.isfinite(value):
             x, y = points[joint]
-            _text_box(image, f"{value:.0f}", (x + round(10 * s), y - round(44 * s)), 0.7 * s,
-                      style.text, style.panel, pad=round(5 * s))
+            _text_box(
+                image,
+                f"{value:.0f}",
+                (x + round(10 * s), y - round(44 * s)),
+                0.7 * s,
+                style.text,
+                style.panel,
+                pad=round(5 * s),
+            )
 
 
 def draw_panel(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
     """Top-left panel: rep count, phase and the live angles (dash = not judged)."""
     s = _scale(image)
     x0, y0 = round(12 * s), round(12 * s)
-    _blend_rect(image, (x0, y0), (x0 + round(250 * s), y0 + round(232 * s)), style.panel,
-                style.panel_alpha)
-    cv2.putText(image, "REPS", (x0 + round(14 * s), y0 + round(34 * s)), FONT, 0.7 * s,
-                style.muted, 1, cv2.LINE_AA)
-    cv2.putText(image, str(result.rep_count), (x0 + round(14 * s), y0 + round(98 * s)), FONT,
-                2.4 * s, style.text, max(2, round(3 * s)), cv2.LINE_AA)
-    cv2.putText(image, result.phase.upper(), (x0 + round(110 * s), y0 + round(34 * s)), FONT,
-                0.6 * s, style.joint, 1, cv2.LINE_AA)
+    _blend_rect(
+        image, (x0, y0), (x0 + round(250 * s), y0 + round(232 * s)), style.panel, style.panel_alpha
+    )
+    cv2.putText(
+        image,
+        "REPS",
+        (x0 + round(14 * s), y0 + round(34 * s)),
+        FONT,
+        0.7 * s,
+        style.muted,
+        1,
+        cv2.LINE_AA,
+    )
+    cv2.putText(
+        image,
+        str(result.rep_count),
+        (x0 + round(14 * s), y0 + round(98 * s)),
+        FONT,
+        2.4 * s,
+        style.text,
+        max(2, round(3 * s)),
+        cv2.LINE_AA,
+    )
+    cv2.putText(
+        image,
+        result.phase.upper(),
+        (x0 + round(110 * s), y0 + round(34 * s)),
+        FONT,
+        0.6 * s,
+        style.joint,
+        1,
+        cv2.LINE_AA,
+    )
     y = y0 + round(134 * s)
     for key, label in ANGLE_LABELS:
         value = result.angles.get(key, math.nan)
         shown = f"{value:+.0f}" if key in ("shin_angle_deg", "torso_angle_deg") else f"{value:.0f}"
         text = f"{label:<6}{shown if math.isfinite(value) else '--'} deg"
-        cv2.putText(image, text, (x0 + round(14 * s), y), FONT, 0.62 * s, style.text, 1,
-                    cv2.LINE_AA)
+        cv2.putText(
+            image, text, (x0 + round(14 * s), y), FONT, 0.62 * s, style.text, 1, cv2.LINE_AA
+        )
         y += round(26 * s)
 
 
@@ -165,16 +199,24 @@ def draw_banner(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
     for message in result.messages[:3]:
         (tw, _), _ = cv2.getTextSize(message, FONT, 0.8 * s, 1)
         x = max(w - tw - round(40 * s), round(280 * s))
-        _, bh = _text_box(image, message, (x, y), 0.8 * s, style.text, style.message_bg,
-                          pad=round(10 * s))
+        _, bh = _text_box(
+            image, message, (x, y), 0.8 * s, style.text, style.message_bg, pad=round(10 * s)
+        )
         y += bh + round(6 * s)
 
 
 def draw_status(image: np.ndarray, text: str, style: OverlayStyle) -> None:
     """Small status line at the bottom-left (e.g. processing rate, "PAUSED")."""
     s = _scale(image)
-    _text_box(image, text, (round(12 * s), image.shape[0] - round(40 * s)), 0.55 * s, style.text,
-              style.panel, pad=round(6 * s))
+    _text_box(
+        image,
+        text,
+        (round(12 * s), image.shape[0] - round(40 * s)),
+        0.55 * s,
+        style.text,
+        style.panel,
+        pad=round(6 * s),
+    )
 
 
 def draw_setup_guide(image: np.ndarray, lines: tuple[str, ...], style: OverlayStyle) -> None:
@@ -184,15 +226,28 @@ def draw_setup_guide(image: np.ndarray, lines: tuple[str, ...], style: OverlaySt
     size = 0.62 * s
     widths = [cv2.getTextSize(t, FONT, size, 1)[0][0] for t in ("SETUP", *lines)]
     step = round(30 * s)
-    _blend_rect(image, (x0, y), (x0 + max(widths) + round(28 * s), y + step * (len(lines) + 1)
-                                 + round(14 * s)), style.panel, style.panel_alpha)
+    _blend_rect(
+        image,
+        (x0, y),
+        (x0 + max(widths) + round(28 * s), y + step * (len(lines) + 1) + round(14 * s)),
+        style.panel,
+        style.panel_alpha,
+    )
     y += step
     cv2.putText(image, "SETUP", (x0 + round(14 * s), y), FONT, size, style.joint, 1, cv2.LINE_AA)
     for i, text in enumerate(lines):
         y += step
         last = i == len(lines) - 1
-        cv2.putText(image, text, (x0 + round(14 * s), y), FONT, size,
-                    style.text if last else style.muted, 2 if last else 1, cv2.LINE_AA)
+        cv2.putText(
+            image,
+            text,
+            (x0 + round(14 * s), y),
+            FONT,
+            size,
+            style.text if last else style.muted,
+            2 if last else 1,
+            cv2.LINE_AA,
+        )
 
 
 def draw_big_message(image: np.ndarray, text: str, style: OverlayStyle) -> None:
@@ -202,8 +257,16 @@ def draw_big_message(image: np.ndarray, text: str, style: OverlayStyle) -> None:
     size, thick = 2.2 * s, max(2, round(4 * s))
     (tw, th), _ = cv2.getTextSize(text, FONT, size, thick)
     pad = round(24 * s)
-    _text_box(image, text, ((w - tw) // 2 - pad, (h - th) // 2 - pad), size, style.text,
-              style.message_bg, pad=pad, thickness=thick)
+    _text_box(
+        image,
+        text,
+        ((w - tw) // 2 - pad, (h - th) // 2 - pad),
+        size,
+        style.text,
+        style.message_bg,
+        pad=pad,
+        thickness=thick,
+    )
 
 
 def draw(image: np.ndarray, result: Any, style: OverlayStyle | None = None) -> np.ndarray:

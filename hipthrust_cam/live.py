@@ -341,8 +341,9 @@ def run_live(
             )
         )
         feed = stack.enter_context(_make_feed(source, args, clock))
-        analyzer = LiveAnalyzer(Analyzer(config, (info.width, info.height), offline=False,
-                                         fps=info.fps))
+        analyzer = LiveAnalyzer(
+            Analyzer(config, (info.width, info.height), offline=False, fps=info.fps)
+        )
         loop = LiveLoop(feed, pose, analyzer, shown, clock, voice, writer, info.fps)
         print(
             f"hipthrust-cam: live from {info.name}; q or Esc ends the set, space pauses, "

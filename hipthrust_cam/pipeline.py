@@ -177,8 +177,9 @@ class RunRecorder:
 
 def _jpeg(image: np.ndarray) -> bytes:
     h, w = image.shape[:2]
-    small = cv2.resize(image, (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w))),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        image, (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w))), interpolation=cv2.INTER_AREA
+    )
     ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 85])
     return buf.tobytes() if ok else b""
 

@@ -128,8 +128,11 @@ class MediaPipePose:
             "min_tracking_confidence": min_tracking_confidence,
             "output_segmentation_masks": segmentation,
         }
-        self._census_options = {**self._options, "num_poses": num_poses,
-                                "output_segmentation_masks": False}
+        self._census_options = {
+            **self._options,
+            "num_poses": num_poses,
+            "output_segmentation_masks": False,
+        }
         self._landmarker: Any = None
         self._census: Any = None
         self._people = 0

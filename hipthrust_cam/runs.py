@@ -28,15 +28,17 @@ def pose_backend(config: Any) -> Any:
     from hipthrust_cam.pose import MediaPipePose
 
     p = config.pose
-    return _Shielded(MediaPipePose(
-        p.model_path or None,
-        num_poses=p.num_poses,
-        min_detection_confidence=p.min_detection_confidence,
-        min_presence_confidence=p.min_presence_confidence,
-        min_tracking_confidence=p.min_tracking_confidence,
-        segmentation=p.segmentation,
-        people_check_every=p.people_check_every,
-    ))
+    return _Shielded(
+        MediaPipePose(
+            p.model_path or None,
+            num_poses=p.num_poses,
+            min_detection_confidence=p.min_detection_confidence,
+            min_presence_confidence=p.min_presence_confidence,
+            min_tracking_confidence=p.min_tracking_confidence,
+            segmentation=p.segmentation,
+            people_check_every=p.people_check_every,
+        )
+    )
 
 
 @contextmanager
@@ -131,16 +133,23 @@ def analyze_video(
         out_dir.mkdir(parents=True, exist_ok=True)
         writer = None
         if video_out:
-            writer = _KeepGoing(stack.enter_context(
-                H264Writer(out_dir / "annotated.mp4", (info.width, info.height), info.fps,
-                           crf=config.video.crf)
-            ))
+            writer = _KeepGoing(
+                stack.enter_context(
+                    H264Writer(
+                        out_dir / "annotated.mp4",
+                        (info.width, info.height),
+                        info.fps,
+                        crf=config.video.crf,
+                    )
+                )
+            )
         analyzer = Analyzer(config, (info.width, info.height), offline=True, fps=info.fps)
         recorder = RunRecorder(writer=writer, threaded=True)
         on_frame = progress(info.frame_count) if progress else None
         interrupted = run_frames(source, pose, analyzer, recorder, on_frame)
-    series = KeypointSeries.from_frames(recorder.poses, (info.width, info.height), info.fps,
-                                        str(video))
+    series = KeypointSeries.from_frames(
+        recorder.poses, (info.width, info.height), info.fps, str(video)
+    )
     duration = float(series.t_s[-1] + 1.0 / info.fps) if len(series) else 0.0
     meta = source_meta(info, len(series), duration)
     summary = write_outputs(out_dir, analyzer, recorder, series, meta, interrupted)
@@ -190,8 +199,18 @@ def reanalyse_keypoints(path: Path, out_dir: Path, config: Any) -> RunSummary:
 
 
 # What a damaged .npz can raise while being decoded, besides `KeypointsFileError`.
-_DAMAGED_NPZ = (zlib.error, zipfile.BadZipFile, struct.error, EOFError, NotImplementedError,
-                TypeError, ValueError, KeyError, IndexError, OverflowError)
+_DAMAGED_NPZ = (
+    zlib.error,
+    zipfile.BadZipFile,
+    struct.error,
+    EOFError,
+    NotImplementedError,
+    TypeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    OverflowError,
+)
 MAX_IMAGE_SIDE = 16384  # px; a recorded frame size beyond this is damage, not a camera
 
 
@@ -248,8 +267,10 @@ def rep_table(report: dict) -> str:
     for warning in setup.get("warnings", []):
         lines.append(f"! {warning}")
     reps = report.get("reps", [])
-    header = f"{'rep':>3} {'up s':>5} {'pause':>5} {'down':>5} {'ROM':>4} {'hip':>4} " \
-             f"{'knee':>4} {'shin':>4}  cues"
+    header = (
+        f"{'rep':>3} {'up s':>5} {'pause':>5} {'down':>5} {'ROM':>4} {'hip':>4} "
+        f"{'knee':>4} {'shin':>4}  cues"
+    )
     lines.append(header)
     for rep in reps:
         faults = rep.get("faults", [])

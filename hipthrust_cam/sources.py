@@ -105,8 +105,10 @@ class _CaptureSource:
         ok, first = cap.read()
         if not ok or first is None or first.ndim != 3:
             cap.release()
-            raise SourceError(f"{name}: no video frames could be read (empty or damaged "
-                              "video): check it plays, or record/export it again")
+            raise SourceError(
+                f"{name}: no video frames could be read (empty or damaged "
+                "video): check it plays, or record/export it again"
+            )
         self._first = first
         h, w = first.shape[:2]
         self._scale = _scale_for(w, h, max_long_side)
@@ -115,8 +117,9 @@ class _CaptureSource:
         # With absurd metadata the container's times are not trusted either (see _timestamp).
         self._trust_times = _fps_is_sane(raw_fps)
         if not self._trust_times:
-            log.warning("%s: frame rate %.4g in the file is not plausible; using %g fps",
-                        name, raw_fps, fps)
+            log.warning(
+                "%s: frame rate %.4g in the file is not plausible; using %g fps", name, raw_fps, fps
+            )
         count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
         frames = int(count) if math.isfinite(count) and 0 < count < 1e8 else 0
         sw, sh = _resize(first, self._scale).shape[1::-1]
@@ -136,9 +139,13 @@ class _CaptureSource:
             index += 1
             image = self._read()
         if self.info.frame_count and index < SHORT_READ_FRAC * self.info.frame_count:
-            log.warning("%s: the video ended after %d of the %d frames it claims (damaged or cut "
-                        "short?); analysed what could be read", self.info.name, index,
-                        self.info.frame_count)
+            log.warning(
+                "%s: the video ended after %d of the %d frames it claims (damaged or cut "
+                "short?); analysed what could be read",
+                self.info.name,
+                index,
+                self.info.frame_count,
+            )
 
     def _read(self) -> np.ndarray | None:
         ok, image = self._cap.read()

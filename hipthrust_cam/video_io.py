@@ -85,8 +85,9 @@ class H264Writer:
             self._gen.send(np.ascontiguousarray(image))
         except (OSError, RuntimeError) as exc:
             self._failed = True
-            raise VideoWriteError(f"{self.path}: writing the video failed: {self._why(exc)}") \
-                from exc
+            raise VideoWriteError(
+                f"{self.path}: writing the video failed: {self._why(exc)}"
+            ) from exc
         self.frames += 1
 
     def _why(self, exc: BaseException) -> str:

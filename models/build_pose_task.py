@@ -56,8 +56,10 @@ def with_metadata(model: bytes, name: str, mean: float, std: float) -> bytes:
 
 
 def main(out: str) -> int:
+    """Writes the bundle to `out` and prints the sha256 of its sources and of itself."""
     if mediapipe.__version__ != EXPECTED_MEDIAPIPE:
-        print(f"need mediapipe=={EXPECTED_MEDIAPIPE}, found {mediapipe.__version__}", file=sys.stderr)
+        found = mediapipe.__version__
+        print(f"need mediapipe=={EXPECTED_MEDIAPIPE}, found {found}", file=sys.stderr)
         return 2
     root = Path(mediapipe.__file__).parent
     members = {}

@@ -40,17 +40,43 @@ def _ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def make_video(path: Path, *args: str, size: str = "96x64", rate: int = 10, seconds: float = 1.0,
-               source: str = "noise") -> Path:
+def make_video(
+    path: Path,
+    *args: str,
+    size: str = "96x64",
+    rate: int = 10,
+    seconds: float = 1.0,
+    source: str = "noise",
+) -> Path:
     """Encodes a short H.264 MP4 of random noise (nobody in it) or a test pattern."""
     lavfi = {
         "noise": f"nullsrc=s={size}:r={rate},geq=random(1)*255:128:128",
         "pattern": f"testsrc=size={size}:rate={rate}",
     }[source]
     subprocess.run(
-        [_ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", lavfi, "-t", str(seconds),
-         "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast", *args, str(path)],
-        check=True, capture_output=True, timeout=60,
+        [
+            _ffmpeg(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            lavfi,
+            "-t",
+            str(seconds),
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            *args,
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return path
 
@@ -82,9 +108,22 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     m["noframes"] = make_video(d / "noframes.mp4", "-frames:v", "0")
     m["fps_absurd"] = d / "fps_absurd.mp4"
     subprocess.run(
-        [_ffmpeg(), "-v", "error", "-y", "-i", str(m["good"]), "-c", "copy", "-bsf:v",
-         "setts=ts=N*100000000:duration=100000000", str(m["fps_absurd"])],
-        check=True, capture_output=True, timeout=60,
+        [
+            _ffmpeg(),
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(m["good"]),
+            "-c",
+            "copy",
+            "-bsf:v",
+            "setts=ts=N*100000000:duration=100000000",
+            str(m["fps_absurd"]),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     m["fps_1000"] = make_video(d / "fps_1000.mp4", rate=1000, seconds=0.02, source="pattern")
     m["4k"] = make_video(d / "4k.mp4", size="3840x2160", rate=10, seconds=0.3, source="pattern")
@@ -92,8 +131,9 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+def run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str, str]]:
     """`run(*argv)` -> (status, stdout, stderr) of the CLI, in a scratch current folder."""
     monkeypatch.chdir(tmp_path)
 
@@ -230,13 +270,24 @@ def _doctored(series, tmp_path: Path, name: str, **changes: Callable[[dict], Non
     from hipthrust_cam.keypoints_io import save_keypoints
     from hipthrust_cam.types import KeypointSeries
 
-    arrays = {f: np.array(getattr(series, f)) for f in
-              ("t_s", "xy", "visibility", "presence", "world", "num_poses", "back_profile",
-               "front_profile")}
+    arrays = {
+        f: np.array(getattr(series, f))
+        for f in (
+            "t_s",
+            "xy",
+            "visibility",
+            "presence",
+            "world",
+            "num_poses",
+            "back_profile",
+            "front_profile",
+        )
+    }
     for change in changes.values():
         change(arrays)
-    doctored = KeypointSeries(**arrays, image_size=series.image_size, fps=series.fps,
-                              source=series.source)
+    doctored = KeypointSeries(
+        **arrays, image_size=series.image_size, fps=series.fps, source=series.source
+    )
     return save_keypoints(doctored, tmp_path / name)
 
 
@@ -276,11 +327,14 @@ def test_two_people_in_frame_is_warned_about(run, clip_keypoints, tmp_path):
 
 @pytest.mark.parametrize(
     ("clip", "code"),
-    [("neg_squat_front_pexels.mp4", "front_view"),
-     ("neg_inclinepushup_side_closeup_pexels.mp4", None)],
+    [
+        ("neg_squat_front_pexels.mp4", "front_view"),
+        ("neg_inclinepushup_side_closeup_pexels.mp4", None),
+    ],
 )
-def test_front_view_or_partial_body_counts_nothing_and_says_why(run, clip_keypoints, tmp_path,
-                                                                clip, code):
+def test_front_view_or_partial_body_counts_nothing_and_says_why(
+    run, clip_keypoints, tmp_path, clip, code
+):
     from hipthrust_cam.keypoints_io import save_keypoints
 
     path = save_keypoints(clip_keypoints(clip), tmp_path / "clip.npz")
@@ -308,8 +362,9 @@ def keypoints_npz(tmp_path: Path) -> Path:
 
 def test_output_folder_that_cannot_be_written_is_one_line(run, keypoints_npz, tmp_path):
     (tmp_path / "somefile.txt").write_text("a file, not a folder")
-    status, _, err = run("analyze", "--keypoints", keypoints_npz, "--out",
-                         tmp_path / "somefile.txt" / "run")
+    status, _, err = run(
+        "analyze", "--keypoints", keypoints_npz, "--out", tmp_path / "somefile.txt" / "run"
+    )
     assert status == cli.Exit.BAD_INPUT
     one_line_error(err, "somefile.txt", "choose another --out")
 
@@ -402,8 +457,9 @@ def test_disk_full_while_writing_is_one_line_and_leaves_no_half_files(
     config = tmp_path / "c.toml"  # a different config, so the new report differs from the old
     config.write_text("[reps]\nmin_rom_deg = 31.0\n")
     _failing_replace(monkeypatch, after)
-    status, _, err = run("analyze", "--keypoints", keypoints_npz, "--out", out, "--force",
-                         "--config", config)
+    status, _, err = run(
+        "analyze", "--keypoints", keypoints_npz, "--out", out, "--force", "--config", config
+    )
     monkeypatch.undo()
     assert status == cli.Exit.BAD_INPUT
     one_line_error(err, "disk is full")
@@ -444,8 +500,9 @@ def test_disk_full_while_saving_keypoints_is_one_line(run, keypoints_npz, tmp_pa
 def test_bad_config_is_one_line_naming_the_key(run, keypoints_npz, tmp_path, toml, key):
     config = tmp_path / "bad.toml"
     config.write_text(toml)
-    status, _, err = run("analyze", "--keypoints", keypoints_npz, "--config", config, "--out",
-                         tmp_path / "run")
+    status, _, err = run(
+        "analyze", "--keypoints", keypoints_npz, "--config", config, "--out", tmp_path / "run"
+    )
     assert status == cli.Exit.BAD_INPUT
     one_line_error(err, key)
     assert not (tmp_path / "run").exists()
@@ -505,9 +562,15 @@ def test_camera_that_cannot_be_opened_is_one_line(run, tmp_path):
 
 def _spawn(args: list[str], cwd: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "hipthrust_cam", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "hipthrust_cam", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 @needs_model
@@ -599,8 +662,11 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
     """A 96 KiB tmpfs (needs root with mount rights; skipped otherwise)."""
     where = tmp_path / "tiny"
     where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(where)],
-                             capture_output=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(where)],
+        capture_output=True,
+        check=False,
+    )
     if mounted.returncode != 0:
         pytest.skip("cannot mount a tiny tmpfs here (not root, or no mount rights)")
     try:

@@ -30,15 +30,24 @@ def run_dir(tmp_path_factory):
 
 
 def test_analyze_writes_every_output(run_dir) -> None:
-    for name in ("annotated.mp4", "keypoints.npz", "report.json", "reps.csv", "timeline.csv",
-                 "report.html"):
+    for name in (
+        "annotated.mp4",
+        "keypoints.npz",
+        "report.json",
+        "reps.csv",
+        "timeline.csv",
+        "report.html",
+    ):
         assert (run_dir / name).is_file(), name
     assert list((run_dir / "thumbnails").glob("rep_*.jpg"))
 
 
 def test_annotated_video_is_browser_playable_with_every_frame(run_dir) -> None:
-    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i",
-                            str(run_dir / "annotated.mp4")], capture_output=True, text=True)
+    probe = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(run_dir / "annotated.mp4")],
+        capture_output=True,
+        text=True,
+    )
     assert "h264" in probe.stderr and "yuv420p" in probe.stderr
     assert _frame_count(run_dir / "annotated.mp4") == _frame_count(SAMPLE)
 
@@ -48,8 +57,9 @@ def test_keypoints_cover_every_frame_and_replay_to_the_same_report(run_dir, tmp_
     assert len(series) == _frame_count(SAMPLE)
     assert (series.num_poses > 0).all()
     again = tmp_path / "again"
-    assert main(["analyze", "--keypoints", str(run_dir / "keypoints.npz"), "--out",
-                 str(again)]) == 0
+    assert (
+        main(["analyze", "--keypoints", str(run_dir / "keypoints.npz"), "--out", str(again)]) == 0
+    )
     first = json.loads((run_dir / "report.json").read_text())
     second = json.loads((again / "report.json").read_text())
     assert second["rep_count"] == first["rep_count"]

@@ -27,9 +27,12 @@ from hypothesis import strategies as st
 from hipthrust_cam import cli
 
 CASE_TIMEOUT_S = 60  # a hang bound, not a speed check: cases take well under a second
-FUZZ = settings(max_examples=25, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @contextmanager
@@ -105,14 +108,31 @@ def test_mutated_keypoints_bytes_never_crash(good_npz, scratch, capsys, seed):
 def _odd_values(name: str, value: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
     """Arrays a damaged or hand-made file might hold in place of `value`."""
     if value.dtype.kind not in "fi":
-        return [np.asarray(7.5), np.zeros((3, 2)), np.asarray(b"\xff\xfe"), np.asarray(""),
-                np.asarray(["a", "b"]), np.asarray(True), np.asarray("x" * 10000)]
+        return [
+            np.asarray(7.5),
+            np.zeros((3, 2)),
+            np.asarray(b"\xff\xfe"),
+            np.asarray(""),
+            np.asarray(["a", "b"]),
+            np.asarray(True),
+            np.asarray("x" * 10000),
+        ]
     flat = value.astype(np.float64).copy()
     if flat.size:
         flat.reshape(-1)[rng.integers(0, flat.size, max(1, flat.size // 10))] = np.nan
-    big = np.full_like(value, 1e30 if value.dtype.kind == "f" else np.iinfo(np.int16).max
-                       if value.dtype.kind == "i" else 1, dtype=value.dtype) \
-        if value.dtype.kind in "fi" else value
+    big = (
+        np.full_like(
+            value,
+            1e30
+            if value.dtype.kind == "f"
+            else np.iinfo(np.int16).max
+            if value.dtype.kind == "i"
+            else 1,
+            dtype=value.dtype,
+        )
+        if value.dtype.kind in "fi"
+        else value
+    )
     return [
         flat.astype(value.dtype) if value.dtype.kind == "f" else value,
         value[: max(0, len(value) // 2)] if value.ndim else value,  # inconsistent length
@@ -124,8 +144,20 @@ def _odd_values(name: str, value: np.ndarray, rng: np.random.Generator) -> list[
     ]
 
 
-FIELDS = ("t_s", "xy", "visibility", "presence", "world", "num_poses", "back_profile",
-          "front_profile", "image_size", "fps", "source", "format_version")
+FIELDS = (
+    "t_s",
+    "xy",
+    "visibility",
+    "presence",
+    "world",
+    "num_poses",
+    "back_profile",
+    "front_profile",
+    "image_size",
+    "fps",
+    "source",
+    "format_version",
+)
 
 
 ODD_CASES = [(f, w) for f in FIELDS for w in range(7)]
@@ -178,8 +210,17 @@ def test_mutated_config_bytes_load_or_fail_with_one_line(good_npz, scratch, caps
     path = scratch / "c.toml"
     path.write_bytes(mutate(GOOD_TOML, np.random.default_rng(seed)))
     # Exercise the whole CLI only when the config loads; else just the one-line error.
-    run_cli(capsys, "analyze", "--keypoints", good_npz, "--config", path, "--out",
-            scratch / "run", "--force")
+    run_cli(
+        capsys,
+        "analyze",
+        "--keypoints",
+        good_npz,
+        "--config",
+        path,
+        "--out",
+        scratch / "run",
+        "--force",
+    )
 
 
 def _keys() -> list[tuple[str, ...]]:
@@ -199,8 +240,11 @@ def _keys() -> list[tuple[str, ...]]:
 
 
 ODD_VALUES = st.one_of(
-    st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
-    st.booleans(), st.text(max_size=8), st.lists(st.text(max_size=4), max_size=3),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.text(max_size=8),
+    st.lists(st.text(max_size=4), max_size=3),
     st.sampled_from([0, 1, -1, 0.0, 1e-9, 1e300, 2**63 - 1, "", "centred", "one_euro"]),
 )
 
@@ -209,8 +253,13 @@ def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") \
-            if math.isinf(value) else repr(value)
+        return (
+            "nan"
+            if math.isnan(value)
+            else ("inf" if value > 0 else "-inf")
+            if math.isinf(value)
+            else repr(value)
+        )
     if isinstance(value, (int, str, list)):
         return json.dumps(value)
     raise TypeError(value)
@@ -218,13 +267,26 @@ def _toml_value(value: object) -> str:
 
 @FUZZ
 @given(key=st.sampled_from(_keys()), value=ODD_VALUES)
-def test_any_value_for_any_key_is_used_or_refused_in_one_line(good_npz, scratch, capsys, key,
-                                                              value):
+def test_any_value_for_any_key_is_used_or_refused_in_one_line(
+    good_npz, scratch, capsys, key, value
+):
     path = scratch / "c.toml"
-    path.write_text(f"[{'.'.join(key[:-1])}]\n{key[-1]} = {_toml_value(value)}\n"
-                    if len(key) > 1 else f"{key[0]} = {_toml_value(value)}\n")
-    status, err = run_cli(capsys, "analyze", "--keypoints", good_npz, "--config", path,
-                          "--out", scratch / "run", "--force")
+    path.write_text(
+        f"[{'.'.join(key[:-1])}]\n{key[-1]} = {_toml_value(value)}\n"
+        if len(key) > 1
+        else f"{key[0]} = {_toml_value(value)}\n"
+    )
+    status, err = run_cli(
+        capsys,
+        "analyze",
+        "--keypoints",
+        good_npz,
+        "--config",
+        path,
+        "--out",
+        scratch / "run",
+        "--force",
+    )
     if status == cli.Exit.BAD_INPUT:
         assert key[-1] in err or "c.toml" in err  # the message names the key (or the file)
 
@@ -265,10 +327,30 @@ def test_mutated_videos_never_crash_or_hang(tmp_path):
 
     good = tmp_path / "good.mp4"
     subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
-         "testsrc=size=64x48:rate=10", "-t", "1", "-g", "3", "-pix_fmt", "yuv420p",
-         "-c:v", "libx264", "-preset", "ultrafast", str(good)],
-        check=True, capture_output=True, timeout=60,
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x48:rate=10",
+            "-t",
+            "1",
+            "-g",
+            "3",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            str(good),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     data = good.read_bytes()
     paths = []
@@ -277,8 +359,11 @@ def test_mutated_videos_never_crash_or_hang(tmp_path):
         path.write_bytes(mutate(data, np.random.default_rng(1000 + seed)))
         paths.append(str(path))
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(CASE_TIMEOUT_S), *paths], cwd=tmp_path,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+        [sys.executable, "-c", CHILD, str(CASE_TIMEOUT_S), *paths],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
         timeout=CASE_TIMEOUT_S * (len(paths) + 1),
     )
     assert proc.returncode == 0, proc.stderr[-3000:]  # the watchdog exits 1 on a hang

@@ -67,8 +67,10 @@ def test_lifter_is_found_in_every_frame_of_a_real_side_view_set(clip_keypoints) 
     assert np.all((hip[:, 0] > 0.3 * w) & (hip[:, 0] < 0.8 * w))
     assert np.all((hip[:, 1] > 0.3 * h) & (hip[:, 1] < 0.8 * h))
     # Left side faces the camera: its hip is the more visible one.
-    assert series.visibility[:, Landmark.LEFT_HIP].mean() > series.visibility[
-        :, Landmark.RIGHT_HIP].mean()
+    assert (
+        series.visibility[:, Landmark.LEFT_HIP].mean()
+        > series.visibility[:, Landmark.RIGHT_HIP].mean()
+    )
 
 
 def test_backends_share_one_contract(clip_keypoints) -> None:
@@ -76,8 +78,7 @@ def test_backends_share_one_contract(clip_keypoints) -> None:
     if not MODEL.is_file():
         pytest.skip("pose model absent")
     frames = _frames(3)
-    series = KeypointSeries.from_frames(
-        [PoseFrame.empty(f.t_s) for f in frames], (64, 48), 30.0)
+    series = KeypointSeries.from_frames([PoseFrame.empty(f.t_s) for f in frames], (64, 48), 30.0)
     for backend in (MediaPipePose(MODEL), ReplayPose(series)):
         with backend as pose:
             results = [pose.detect(f) for f in frames]
@@ -123,8 +124,10 @@ def _two_people_video(path) -> None:
 
     from hipthrust_cam.video_io import H264Writer
 
-    with VideoFileSource(SAMPLES / "clean_left.mp4") as source, \
-            H264Writer(path, (854, 480), 30.0) as writer:
+    with (
+        VideoFileSource(SAMPLES / "clean_left.mp4") as source,
+        H264Writer(path, (854, 480), 30.0) as writer,
+    ):
         for frame in source:
             if frame.index >= 90:
                 break

@@ -12,8 +12,11 @@ from hipthrust_cam.video_io import H264Writer
 
 
 def _codec(path) -> str:
-    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+        capture_output=True,
+        text=True,
+    )
     return probe.stderr
 
 
