@@ -11,17 +11,15 @@ or conversion error.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import struct
 import tokenize
-import uuid
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from hipthrust_cam.atomic import atomic_open
 from hipthrust_cam.types import KeypointSeries
 
 FORMAT_VERSION = 1
@@ -77,26 +75,15 @@ def save_keypoints(series: KeypointSeries, path: str | Path) -> Path:
     arrays = {
         name: np.asarray(getattr(series, name), dtype) for name, dtype in _ARRAY_FIELDS.items()
     }
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    # os.open with 0o666 lets the umask set the usual file mode (mkstemp would give 0600).
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(
-                fh,
-                **arrays,
-                image_size=np.asarray(series.image_size, np.int64),
-                fps=np.asarray(float(series.fps), np.float64),
-                source=np.asarray(str(series.source)),
-                format_version=np.asarray(FORMAT_VERSION, np.int64),
-            )
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path) as fh:
+        np.savez_compressed(
+            fh,
+            **arrays,
+            image_size=np.asarray(series.image_size, np.int64),
+            fps=np.asarray(float(series.fps), np.float64),
+            source=np.asarray(str(series.source)),
+            format_version=np.asarray(FORMAT_VERSION, np.int64),
+        )
     return path
 
 

@@ -8,19 +8,17 @@ file in the same folder, then `os.replace`), so a reader never sees half a file.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from hipthrust_cam.atomic import atomic_open
 from hipthrust_cam.report import (
     ReportError,
     parse_timeline_csv,
@@ -42,12 +40,6 @@ def thumbnail_name(index: int) -> str:
     return f"rep_{int(index):02d}.jpg"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_atomic(path: Path, data: bytes | str) -> Path:
     """Write `data` to `path` via a temp file in the same folder and `os.replace`.
 
@@ -60,19 +52,8 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
 
     """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
     return path
 
 

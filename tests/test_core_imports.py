@@ -19,6 +19,11 @@ CORE = (
     "hipthrust_cam.setup",
     "hipthrust_cam.analyzer",
     "hipthrust_cam.keypoints_io",
+    "hipthrust_cam.atomic",
+    "hipthrust_cam.silhouette",
+    "hipthrust_cam.report",
+    "hipthrust_cam.report_plot",
+    "hipthrust_cam.report_page",
 )
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hipthrust_cam import report_io
 from hipthrust_cam.report import (
     CSP,
     SAFETY_NOTE,
@@ -426,7 +426,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(report_io.os, "replace", broken_replace)
+    monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         write_atomic(target, "new page")
     assert target.read_text() == "old page"
