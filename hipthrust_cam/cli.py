@@ -143,11 +143,14 @@ def _progress(name: str, total: int, stream: Any = sys.stderr) -> Any:
         return None
     started = time.monotonic()
 
+    shown = [-1.0]
+
     def update(index: int) -> None:
-        done = index + 1
-        if done % 5 and done != total:
+        done, now = index + 1, time.monotonic()
+        if now - shown[0] < 0.1 and done != total:
             return
-        rate = done / max(time.monotonic() - started, 1e-6)
+        shown[0] = now
+        rate = done / max(now - started, 1e-6)
         frac = done / total if total else 0.0
         bar = "#" * round(24 * frac)
         tail = f"{done}/{total}" if total else f"{done}"

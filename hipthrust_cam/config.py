@@ -32,6 +32,9 @@ class PoseConfig:
     min_tracking_confidence: float = 0.5  # [0, 1]
     segmentation: bool = True  # ask for the person mask (silhouette profiles)
     people_check_every: int = 15  # frames between counts of the people in frame; 0 = every frame
+    lanes: int = 0  # trackers side by side on consecutive stretches of a video; 0 = one per core
+    lane_warmup_frames: int = 15  # frames a lane's tracker sees before its stretch (dropped)
+    lane_min_frames: int = 150  # shorter videos get one tracker (model loads are not free)
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,9 @@ _RANGES: dict[str, tuple[float, float]] = {
     "crf": (0, 51),
     "num_poses": (1, 10),
     "people_check_every": (0, 10000),
+    "lanes": (0, 64),
+    "lane_warmup_frames": (0, 1000),
+    "lane_min_frames": (0, 10_000_000),
     "window_frames": (1, 301),
     "max_long_side": (64, 16384),
     "return_frac": (0.0, 1.0),

@@ -195,6 +195,16 @@ class RunSummary:
     files: tuple[Path, ...]
 
 
+def poses(pose: Any, frames: Iterable[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
+    """(frame, pose) in order: the backend's pipelined `stream` when it has one."""
+    stream = getattr(pose, "stream", None)
+    if callable(stream):
+        yield from stream(frames)
+        return
+    for frame in frames:
+        yield frame, pose.detect(frame)
+
+
 def run_frames(
     frames: Iterable[Frame],
     pose: Any,
@@ -211,8 +221,7 @@ def run_frames(
     """
     interrupted = False
     try:
-        for frame in prefetch(frames, prefetch_depth):
-            pose_frame = pose.detect(frame)
+        for frame, pose_frame in poses(pose, prefetch(frames, prefetch_depth)):
             recorder.add(frame, pose_frame)
             recorder.emit(analyzer.push(pose_frame))
             if on_frame is not None:

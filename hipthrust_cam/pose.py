@@ -14,7 +14,11 @@ import dataclasses
 import logging
 import os
 import sys
-from collections.abc import Iterator
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -29,9 +33,17 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "pose_landmarker_full.task"
 
+Guard = Callable[[], contextlib.AbstractContextManager[Any]]
+"""Makes the context wrapped around each native call in the caller's thread."""
+
 
 class PoseError(Exception):
     """The pose model cannot be loaded or run; the message is one line for the user."""
+
+
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_quiet_saved: tuple[int, int] | None = None  # (fd 2 as it was, /dev/null)
 
 
 @contextlib.contextmanager
@@ -39,22 +51,33 @@ def native_stderr_quiet() -> Iterator[None]:
     """Silences the C++ runtime's start-up chatter on fd 2 (it ignores Python's logging).
 
     Only wraps model creation and the first inference; errors still surface as exceptions.
+    Safe across threads (several lanes start their models at once): fd 2 is redirected while
+    any thread is inside, and given back when the last one leaves.
     """
+    global _quiet_depth, _quiet_saved
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            sys.stderr.flush()
+            saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            _quiet_saved = (saved, devnull)
+        _quiet_depth += 1
     try:
-        os.dup2(devnull, fd)
         yield
     finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _quiet_saved is not None:
+                saved, devnull = _quiet_saved
+                os.dup2(saved, fd)
+                os.close(saved)
+                os.close(devnull)
+                _quiet_saved = None
 
 
 def default_model_path() -> Path:
@@ -89,12 +112,15 @@ def _torso_size(xy: np.ndarray) -> float:
 
 
 class MediaPipePose:
-    """MediaPipe PoseLandmarker (Tasks API) in VIDEO mode on the bundled full BlazePose model.
+    """MediaPipe PoseLandmarker (Tasks API) on the bundled full BlazePose model.
 
     Tracking one person is about 40% cheaper than tracking two, so the lifter is tracked with
-    `num_poses=1` on every frame, and a second landmarker in IMAGE mode counts the people in
-    frame every `people_check_every` frames (the "several people" check); the count is held
-    in between.
+    `num_poses=1` on every frame (VIDEO mode, with the person mask), and a second landmarker in
+    IMAGE mode counts the people in frame every `people_check_every` frames (the "several
+    people" check); the count is held in between. The count runs on a helper thread, beside
+    the tracker: `detect` waits for it (live: lowest latency), `stream` lets it lag a few frames
+    behind (recorded video: the tracker never waits). Both give the same poses: which frames
+    are counted depends only on their position in the stream.
 
     Args:
         model_path: The `.task` bundle; None means `models/pose_landmarker_full.task`.
@@ -133,8 +159,9 @@ class MediaPipePose:
             "num_poses": num_poses,
             "output_segmentation_masks": False,
         }
-        self._landmarker: Any = None
+        self._tracker: Any = None
         self._census: Any = None
+        self._helper: ThreadPoolExecutor | None = None
         self._people = 0
         self._last_count = 0
         self._frames = 0
@@ -148,9 +175,10 @@ class MediaPipePose:
             )
         from mediapipe.tasks.python import vision
 
-        self._landmarker = self._create(vision.RunningMode.VIDEO, self._options)
+        self._tracker = self._create(vision.RunningMode.VIDEO, self._options)
         if self._census_every:
             self._census = self._create(vision.RunningMode.IMAGE, self._census_options)
+            self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pose-census")
         return self
 
     def _create(self, mode: Any, options: dict[str, Any]) -> Any:
@@ -169,65 +197,138 @@ class MediaPipePose:
             raise PoseError(f"pose model {self.model_path} could not be loaded: {exc}") from exc
 
     def __exit__(self, *exc: object) -> None:
-        for name in ("_landmarker", "_census"):
+        if self._helper is not None:  # the census may not close while the helper still uses it
+            self._helper.shutdown(wait=True, cancel_futures=True)
+            self._helper = None
+        for name in ("_tracker", "_census"):
             landmarker = getattr(self, name)
             if landmarker is not None:
                 landmarker.close()
                 setattr(self, name, None)
 
-    def detect(self, frame: Frame) -> PoseFrame:
-        """Runs the model on one frame; times must increase from call to call."""
-        if self._landmarker is None:
-            raise PoseError("MediaPipePose.detect called outside its `with` block")
-        import mediapipe as mp
+    def detect(self, frame: Frame, guard: Guard = contextlib.nullcontext) -> PoseFrame:
+        """Runs the model on one frame; times must increase from call to call.
 
+        Args:
+            frame: The frame.
+            guard: Makes the context wrapped around the tracker's native call in this thread
+                (the CLI holds Ctrl-C there).
+
+        """
+        return self._finish(self._start(frame, guard))
+
+    def stream(
+        self, frames: Iterable[Frame], guard: Guard = contextlib.nullcontext, lag: int = 8
+    ) -> Iterator[tuple[Frame, PoseFrame]]:
+        """Yields (frame, pose) in order, the people count up to `lag` frames behind.
+
+        The same poses as `detect` on each frame, without waiting for the count.
+        """
+        pending: deque[_Job] = deque()
+        try:
+            for frame in frames:
+                pending.append(self._start(frame, guard))
+                while pending and (len(pending) > lag or pending[0].ready()):
+                    job = pending.popleft()
+                    yield job.frame, self._finish(job)
+            while pending:
+                job = pending.popleft()
+                yield job.frame, self._finish(job)
+        finally:
+            for job in pending:
+                if job.count is not None:
+                    job.count.cancel()
+
+    def _start(self, frame: Frame, guard: Guard) -> _Job:
+        """Runs the tracker on `frame`; hands the frame to the census when it is due."""
+        if self._tracker is None:
+            raise PoseError("MediaPipePose used outside its `with` block")
         t_ms = max(round(frame.t_s * 1000.0), self._last_ms + 1)
         self._last_ms = t_ms
+        n, self._frames = self._frames, self._frames + 1
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)  # 50x faster than [..., ::-1]
+        count: Future[int] | None = None
+        if self._helper is not None and n % self._census_every == 0:
+            if n == 0:  # its first inference prints start-up chatter: run it here, quietly
+                with native_stderr_quiet():
+                    count = _done(self._count(rgb))
+            else:
+                count = self._helper.submit(self._count, rgb)
+        quiet = native_stderr_quiet() if n == 0 else contextlib.nullcontext()
+        import mediapipe as mp
+
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        quiet = native_stderr_quiet() if self._frames == 0 else contextlib.nullcontext()
-        with quiet:
-            result = self._landmarker.detect_for_video(image, t_ms)
-            if self._census is not None and self._frames % self._census_every == 0:
-                # The larger of the last two counts: one missed detection does not clear it.
-                counted = len(self._census.detect(image).pose_landmarks or [])
-                self._people, self._last_count = max(counted, self._last_count), counted
-        self._frames += 1
-        pose = self._to_pose_frame(frame, result)
+        with quiet, guard():
+            result = self._tracker.detect_for_video(image, t_ms)
+        return _Job(frame, _pose_frame(frame.image.shape, frame.t_s, result), count)
+
+    def _count(self, rgb: np.ndarray) -> int:
+        """The census: how many people the IMAGE-mode landmarker finds (helper thread)."""
+        import mediapipe as mp
+
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        return len(self._census.detect(image).pose_landmarks or [])
+
+    def _finish(self, job: _Job) -> PoseFrame:
+        """Applies the held people count to the tracker's pose (in frame order)."""
+        if job.count is not None:
+            counted = job.count.result()
+            # The larger of the last two counts: one missed detection does not clear it.
+            self._people, self._last_count = max(counted, self._last_count), counted
+        pose = job.pose
         if pose.detected and self._census is not None and self._people > pose.num_poses:
             pose = dataclasses.replace(pose, num_poses=self._people)
         return pose
 
-    @staticmethod
-    def _to_pose_frame(frame: Frame, result: object) -> PoseFrame:
-        people = list(getattr(result, "pose_landmarks", None) or [])
-        if not people:
-            return PoseFrame.empty(frame.t_s)
-        h, w = frame.image.shape[:2]
-        arrays = [
-            np.array([[lm.x * w, lm.y * h, lm.visibility or 0.0, lm.presence or 0.0] for lm in p])
-            for p in people
-        ]
-        best = int(np.argmax([_torso_size(a[:, :2]) for a in arrays]))
-        pts = arrays[best]
-        worlds = getattr(result, "pose_world_landmarks", None) or []
-        world = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
-        if best < len(worlds):
-            world = np.array([[lm.x, lm.y, lm.z] for lm in worlds[best]], np.float32)
-        xy = pts[:, :2].astype(np.float32)
-        pose = PoseFrame(
-            t_s=frame.t_s,
-            xy=xy,
-            visibility=pts[:, 2].astype(np.float32),
-            presence=pts[:, 3].astype(np.float32),
-            world=world,
-            num_poses=len(people),
-        )
-        masks = getattr(result, "segmentation_masks", None) or []
-        if best < len(masks):
-            back, front = _profiles(masks[best].numpy_view(), xy, pose.visibility)
-            pose = dataclasses.replace(pose, back_profile=back, front_profile=front)
-        return pose
+
+@dataclass
+class _Job:
+    """One frame between the tracker and its people count."""
+
+    frame: Frame
+    pose: PoseFrame
+    count: Future[int] | None = None
+
+    def ready(self) -> bool:
+        return self.count is None or self.count.done()
+
+
+def _done(value: int) -> Future[int]:
+    future: Future[int] = Future()
+    future.set_result(value)
+    return future
+
+
+def _pose_frame(shape: tuple[int, ...], t_s: float, result: object) -> PoseFrame:
+    """A landmarker result as the `PoseFrame` of its largest person (profiles if masked)."""
+    people = list(getattr(result, "pose_landmarks", None) or [])
+    if not people:
+        return PoseFrame.empty(t_s)
+    h, w = shape[:2]
+    arrays = [
+        np.array([[lm.x * w, lm.y * h, lm.visibility or 0.0, lm.presence or 0.0] for lm in p])
+        for p in people
+    ]
+    best = int(np.argmax([_torso_size(a[:, :2]) for a in arrays]))
+    pts = arrays[best]
+    worlds = getattr(result, "pose_world_landmarks", None) or []
+    world = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
+    if best < len(worlds):
+        world = np.array([[lm.x, lm.y, lm.z] for lm in worlds[best]], np.float32)
+    xy = pts[:, :2].astype(np.float32)
+    pose = PoseFrame(
+        t_s=t_s,
+        xy=xy,
+        visibility=pts[:, 2].astype(np.float32),
+        presence=pts[:, 3].astype(np.float32),
+        world=world,
+        num_poses=len(people),
+    )
+    masks = getattr(result, "segmentation_masks", None) or []
+    if best < len(masks):
+        back, front = _profiles(masks[best].numpy_view(), xy, pose.visibility)
+        pose = dataclasses.replace(pose, back_profile=back, front_profile=front)
+    return pose
 
 
 def _profiles(

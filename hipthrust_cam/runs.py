@@ -7,6 +7,7 @@ adapters (video source, MediaPipe, H.264 writer) are built and handed to the pip
 from __future__ import annotations
 
 import math
+import os
 import signal
 import struct
 import threading
@@ -88,6 +89,10 @@ class _Shielded:
         with ctrl_c_held():
             return self._pose.detect(frame)
 
+    def stream(self, frames: Any) -> Iterator[tuple[Any, Any]]:
+        """The backend's pipelined `stream`, each native call in this thread shielded."""
+        return self._pose.stream(frames, guard=ctrl_c_held)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._pose, name)
 
@@ -115,6 +120,10 @@ def analyze_video(
 ) -> RunSummary:
     """Runs pose + analysis over a video file and writes the run folder.
 
+    A video long enough for lanes (see `lanes.plan_lanes`) has its poses tracked on every core
+    while a second decoder feeds the analyzer, the overlay and the encoder right behind the
+    first lane. A shorter one is read once, by one tracker.
+
     Args:
         video: The recorded set.
         out_dir: The run folder (created).
@@ -123,29 +132,33 @@ def analyze_video(
         progress: Given the frame count, returns a per-frame callback (or None).
 
     """
+    from hipthrust_cam.lanes import LaneTracker, plan_lanes
     from hipthrust_cam.sources import VideoFileSource
-    from hipthrust_cam.video_io import H264Writer
 
+    def open_source() -> VideoFileSource:
+        return VideoFileSource(video, config.video.max_long_side)
+
+    with open_source() as probe:
+        info = probe.info
+    p = config.pose
+    lanes = p.lanes if p.lanes > 0 else (os.cpu_count() or 1)
+    plan = plan_lanes(info.frame_count, lanes, p.lane_warmup_frames, p.lane_min_frames)
+    on_frame = progress(info.frame_count) if progress else None
     with ExitStack() as stack:
-        source = stack.enter_context(VideoFileSource(video, config.video.max_long_side))
-        info = source.info
-        pose = stack.enter_context(pose_backend(config))
-        out_dir.mkdir(parents=True, exist_ok=True)
-        writer = None
-        if video_out:
-            writer = _KeepGoing(
-                stack.enter_context(
-                    H264Writer(
-                        out_dir / "annotated.mp4",
-                        (info.width, info.height),
-                        info.fps,
-                        crf=config.video.crf,
-                    )
-                )
+        source = stack.enter_context(open_source())
+        if len(plan) > 1:
+            pose: Any = stack.enter_context(
+                LaneTracker(plan, open_source, lambda: pose_backend(config))
             )
+            if on_frame is not None:  # tracked and drawn frames, on one bar
+                bar = on_frame
+                on_frame = lambda i: bar((pose.tracked() + i + 1) // 2 - 1)  # noqa: E731
+        else:
+            pose = stack.enter_context(pose_backend(config))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        writer = _writer(stack, out_dir, info, config) if video_out else None
         analyzer = Analyzer(config, (info.width, info.height), offline=True, fps=info.fps)
         recorder = RunRecorder(writer=writer, threaded=True)
-        on_frame = progress(info.frame_count) if progress else None
         interrupted = run_frames(source, pose, analyzer, recorder, on_frame)
     series = KeypointSeries.from_frames(
         recorder.poses, (info.width, info.height), info.fps, str(video)
@@ -156,6 +169,22 @@ def analyze_video(
     if writer is not None and writer.error is not None:
         raise type(writer.error)(f"{writer.error} (the report files were written to {out_dir})")
     return summary
+
+
+def _writer(stack: ExitStack, out_dir: Path, info: Any, config: Any) -> _KeepGoing:
+    from hipthrust_cam.video_io import H264Writer
+
+    size = (info.width, info.height)
+    path = out_dir / "annotated.mp4"
+    return _KeepGoing(stack.enter_context(H264Writer(path, size, info.fps, crf=config.video.crf)))
+
+
+def _blank_frames(series: KeypointSeries) -> Iterator[Any]:
+    """Black frames timed like `series`, for an analysis that needs no pixels."""
+    from hipthrust_cam.types import Frame
+
+    blank = _blank(series.image_size)
+    return (Frame(i, float(t), blank) for i, t in enumerate(series.t_s))
 
 
 class _KeepGoing:
@@ -181,16 +210,13 @@ class _KeepGoing:
 def reanalyse_keypoints(path: Path, out_dir: Path, config: Any) -> RunSummary:
     """Re-runs the analysis on a recorded `keypoints.npz` (no pose model, no video)."""
     from hipthrust_cam.pose import ReplayPose
-    from hipthrust_cam.types import Frame
 
     series = _load_keypoints(path)
     fps = series.fps if 1.0 <= series.fps <= 1000.0 else 30.0  # sizes buffers: keep it sane
     analyzer = Analyzer(config, series.image_size, offline=True, fps=fps)
     recorder = RunRecorder()
-    blank = _blank(series.image_size)
-    frames = (Frame(i, float(t), blank) for i, t in enumerate(series.t_s))
     with ReplayPose(series) as pose:
-        interrupted = run_frames(frames, pose, analyzer, recorder)
+        interrupted = run_frames(_blank_frames(series), pose, analyzer, recorder)
     duration = float(series.t_s[-1] + 1.0 / max(series.fps, 1e-6)) if len(series) else 0.0
     info = _Info(series.source or str(path), *series.image_size, series.fps)
     meta = source_meta(info, len(series), duration)

@@ -129,15 +129,23 @@ class _CaptureSource:
         raise NotImplementedError
 
     def __iter__(self) -> Iterator[Frame]:
+        return self.frames()
+
+    def frames(self, start: int = 0) -> Iterator[Frame]:
+        """The frames from index `start` on (a source is read once).
+
+        Earlier frames are decoded but never converted or resized: about half the cost.
+        """
         last_t = -math.inf
         index = 0
         image: np.ndarray | None = self._first
         while image is not None:
             t_s = self._timestamp(index, last_t)
             last_t = t_s
-            yield Frame(index, t_s, _resize(image, self._scale))
+            if index >= start:
+                yield Frame(index, t_s, _resize(image, self._scale))
             index += 1
-            image = self._read()
+            image = self._read() if index >= start else self._skip()
         if self.info.frame_count and index < SHORT_READ_FRAC * self.info.frame_count:
             log.warning(
                 "%s: the video ended after %d of the %d frames it claims (damaged or cut "
@@ -146,6 +154,10 @@ class _CaptureSource:
                 index,
                 self.info.frame_count,
             )
+
+    def _skip(self) -> np.ndarray | None:
+        """Moves past one frame unconverted; a stand-in image, or None at the end."""
+        return self._first if self._cap.grab() else None
 
     def _read(self) -> np.ndarray | None:
         ok, image = self._cap.read()

@@ -700,7 +700,10 @@ def test_a_very_long_video_is_streamed_in_bounded_memory(run, tmp_path, monkeypa
             self.info = sources.SourceInfo(str(path), w, h, 30.0, n, 1.0)
 
         def __iter__(self) -> Iterator[Frame]:
-            for i in range(n):
+            return self.frames()
+
+        def frames(self, start: int = 0) -> Iterator[Frame]:
+            for i in range(start, n):
                 yield Frame(i, i / 30.0, np.full((h, w, 3), i % 256, np.uint8))
 
         def __enter__(self) -> LongSource:
@@ -712,6 +715,9 @@ def test_a_very_long_video_is_streamed_in_bounded_memory(run, tmp_path, monkeypa
     class Nobody:
         def detect(self, frame: Frame) -> PoseFrame:
             return PoseFrame.empty(frame.t_s)
+
+        def stream(self, frames: Iterator[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
+            return ((frame, self.detect(frame)) for frame in frames)
 
         def __enter__(self) -> Nobody:
             return self
