@@ -150,9 +150,7 @@ def analyze_video(
             pose: Any = stack.enter_context(
                 LaneTracker(plan, open_source, lambda: pose_backend(config))
             )
-            if on_frame is not None:  # tracked and drawn frames, on one bar
-                bar = on_frame
-                on_frame = lambda i: bar((pose.tracked() + i + 1) // 2 - 1)  # noqa: E731
+            on_frame = _both_counted(on_frame, pose)
         else:
             pose = stack.enter_context(pose_backend(config))
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -169,6 +167,16 @@ def analyze_video(
     if writer is not None and writer.error is not None:
         raise type(writer.error)(f"{writer.error} (the report files were written to {out_dir})")
     return summary
+
+
+def _both_counted(
+    on_frame: Callable[[int], None] | None, lanes: Any
+) -> Callable[[int], None] | None:
+    """The progress bar counts tracked and drawn frames (drawing trails the first lane)."""
+    if on_frame is None:
+        return None
+    bar = on_frame
+    return lambda index: bar((lanes.tracked() + index + 1) // 2 - 1)
 
 
 def _writer(stack: ExitStack, out_dir: Path, info: Any, config: Any) -> _KeepGoing:

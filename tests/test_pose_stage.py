@@ -151,3 +151,23 @@ def test_several_people_are_counted_while_one_lifter_is_tracked(tmp_path) -> Non
     with VideoFileSource(SAMPLES / "clean_left.mp4") as source, MediaPipePose(MODEL) as pose:
         alone = [pose.detect(frame).num_poses for _, frame in zip(range(90), source, strict=False)]
     assert max(alone) == 1
+
+
+def test_streamed_poses_equal_detected_ones_with_the_count_running_behind(tmp_path) -> None:
+    """`stream` lets the people count lag behind the tracker; the poses must not change."""
+    if not (SAMPLES / "clean_left.mp4").is_file() or not MODEL.is_file():
+        pytest.skip("the bundled sample or the pose model is missing")
+    path = tmp_path / "two.mp4"
+    _two_people_video(path)
+    with VideoFileSource(path) as source:
+        frames = list(source)
+    with MediaPipePose(MODEL, people_check_every=4) as pose:
+        detected = [pose.detect(frame) for frame in frames]
+    with MediaPipePose(MODEL, people_check_every=4) as pose:
+        streamed = list(pose.stream(frames, lag=3))
+    assert [f.index for f, _ in streamed] == [f.index for f in frames]
+    assert [p.num_poses for _, p in streamed] == [p.num_poses for p in detected]
+    assert max(p.num_poses for p in detected) >= 2
+    for (_, a), b in zip(streamed, detected, strict=True):
+        np.testing.assert_array_equal(a.xy, b.xy)
+        np.testing.assert_array_equal(a.back_profile, b.back_profile)
