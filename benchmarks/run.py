@@ -61,6 +61,8 @@ ROWS: tuple[tuple[str, str, str, int], ...] = (
     ("analyze_video_ms", "analyze_video, with video", "ms/frame", 2),
     ("analyze_video_steady_ms", "  same, steady state", "ms/frame", 2),
     ("analyze_novideo_ms", "analyze_video, video_out=False", "ms/frame", 2),
+    ("analyze_onelane_ms", "  same with video, one tracker", "ms/frame", 2),
+    ("lanes_speedup", "lanes speed-up (one tracker / lanes)", "x", 2),
     ("ratio_video", "with video / pose floor", "x", 3),
     ("ratio_novideo", "no video / pose floor", "x", 3),
     ("realtime_video", "real-time factor, with video", "x", 2),
@@ -249,12 +251,21 @@ def worker_components(video: Path, keypoints: Path, out_dir: Path) -> dict[str, 
     return out
 
 
-def worker_analyze(video: Path, out_dir: Path, video_out: bool, profile: Path | None) -> dict:
-    """The whole `analyze_video`, as the CLI runs it: wall, CPU and peak memory."""
+def worker_analyze(
+    video: Path, out_dir: Path, video_out: bool, profile: Path | None, lanes: int = 0
+) -> dict:
+    """The whole `analyze_video`, as the CLI runs it: wall, CPU and peak memory.
+
+    `lanes`: the `pose.lanes` setting (0 = the default, one tracker per core).
+    """
+    import dataclasses
     import resource
 
     from hipthrust_cam.config import Config
     from hipthrust_cam.runs import analyze_video
+
+    config = Config()
+    config = dataclasses.replace(config, pose=dataclasses.replace(config.pose, lanes=lanes))
 
     ticks: list[float] = []
 
@@ -264,12 +275,12 @@ def worker_analyze(video: Path, out_dir: Path, video_out: bool, profile: Path | 
     cpu0 = _cpu_s(resource.RUSAGE_SELF) + _cpu_s(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     if profile is None:
-        summary = analyze_video(video, out_dir, Config(), video_out=video_out, progress=progress)
+        summary = analyze_video(video, out_dir, config, video_out=video_out, progress=progress)
     else:
         import cProfile
 
         prof = cProfile.Profile()
-        summary = prof.runcall(analyze_video, video, out_dir, Config(), video_out=video_out,
+        summary = prof.runcall(analyze_video, video, out_dir, config, video_out=video_out,
                                progress=progress)  # fmt: skip
         prof.dump_stats(str(profile))
     wall = time.perf_counter() - t0
@@ -295,6 +306,8 @@ def run_worker(args: argparse.Namespace) -> None:
         result = worker_pose(video, scratch / "keypoints.npz", opts)
     elif args.worker == "components":
         result = worker_components(video, scratch / "keypoints.npz", scratch / "components")
+    elif args.worker == "analyze-onelane":
+        result = worker_analyze(video, scratch / args.worker, True, None, lanes=1)
     else:
         profile = Path(args.profile_out) if args.profile_out else None
         result = worker_analyze(video, scratch / args.worker, args.worker == "analyze", profile)
@@ -364,8 +377,11 @@ def sample_video(explicit: str | None) -> Path | None:
     return FALLBACK_CLIP if FALLBACK_CLIP.is_file() else None
 
 
-def measure(video: Path, scratch: Path, novideo: bool, variant: bool) -> dict[str, Any]:
-    """All figures of one input (`novideo`: also without the video; `variant`: lighter pose)."""
+def measure(
+    video: Path, scratch: Path, novideo: bool, variant: bool, onelane: bool
+) -> dict[str, Any]:
+    """All figures of one input (`novideo`: also without the video; `variant`: lighter pose;
+    `onelane`: also with one tracker instead of the lanes)."""
     scratch.mkdir(parents=True, exist_ok=True)
     pose = child("pose", video, scratch)
     comp = child("components", video, scratch)
@@ -390,6 +406,9 @@ def measure(video: Path, scratch: Path, novideo: bool, variant: bool) -> dict[st
         fig.update({"analyze_novideo_ms": nov["ms"], "peak_rss_novideo_mb": nov["peak_rss_mb"],
                     "ratio_novideo": nov["ms"] / pose["pose_ms"],
                     "realtime_novideo": 1e3 / nov["ms"] / pose["fps"]})  # fmt: skip
+    if onelane:
+        one = child("analyze-onelane", video, scratch)
+        fig.update({"analyze_onelane_ms": one["ms"], "lanes_speedup": one["ms"] / ana["ms"]})
     if variant:
         light = child("pose", video, scratch / "light", "--pose-opts", json.dumps(LIGHT_POSE))
         fig["pose_light_ms"] = light["pose_ms"]
@@ -573,7 +592,8 @@ def main(argv: list[str] | None = None) -> int:
             log.info("measuring %s (%s)", name, video)
             novideo = not args.quick and (args.all_passes or name != long_name)
             variant = name == short_name and not args.quick
-            doc["figures"][name] = measure(video, Path(tmp) / f"in{i}", novideo, variant)
+            onelane = not args.quick
+            doc["figures"][name] = measure(video, Path(tmp) / f"in{i}", novideo, variant, onelane)
             doc["targets"] = verdicts(doc["figures"], {short_name, long_name})
             doc.update(load_after=_load(), elapsed_s=time.time() - started)
             out.write_text(json.dumps(doc, indent=2, default=str) + "\n")  # partial, kept

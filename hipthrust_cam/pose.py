@@ -111,6 +111,77 @@ def _torso_size(xy: np.ndarray) -> float:
     return float(span[0] * span[1])
 
 
+def _require_model(path: Path) -> None:
+    if not path.is_file():
+        raise PoseError(
+            f"pose model not found at {path}: reinstall from a full checkout "
+            "(models/ holds it) or pass --model PATH"
+        )
+
+
+def _create(model_path: Path, mode: Any, options: dict[str, Any]) -> Any:
+    """A PoseLandmarker on `model_path`; a model that will not load is a `PoseError`."""
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    settings = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path)), running_mode=mode, **options
+    )
+    try:
+        with native_stderr_quiet():
+            return vision.PoseLandmarker.create_from_options(settings)
+    except (RuntimeError, ValueError) as exc:
+        raise PoseError(f"pose model {model_path} could not be loaded: {exc}") from exc
+
+
+class PeopleCounter:
+    """Counts the people in a frame (an IMAGE-mode landmarker looking for `num_poses`).
+
+    Thread-safe, so the trackers of several lanes can share one (each landmarker holds
+    ~100 MB).
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        num_poses: int = 2,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+    ) -> None:
+        self.model_path = Path(model_path) if model_path else default_model_path()
+        self._options = {
+            "num_poses": num_poses,
+            "min_pose_detection_confidence": min_detection_confidence,
+            "min_pose_presence_confidence": min_presence_confidence,
+            "output_segmentation_masks": False,
+        }
+        self._landmarker: Any = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> PeopleCounter:
+        _require_model(self.model_path)
+        from mediapipe.tasks.python import vision
+
+        self._landmarker = _create(self.model_path, vision.RunningMode.IMAGE, self._options)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            if self._landmarker is not None:
+                self._landmarker.close()
+                self._landmarker = None
+
+    def count(self, rgb: np.ndarray) -> int:
+        """How many people the landmarker finds in an RGB image."""
+        import mediapipe as mp
+
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        with self._lock:
+            if self._landmarker is None:
+                raise PoseError("PeopleCounter used outside its `with` block")
+            return len(self._landmarker.detect(image).pose_landmarks or [])
+
+
 class MediaPipePose:
     """MediaPipe PoseLandmarker (Tasks API) on the bundled full BlazePose model.
 
@@ -130,6 +201,7 @@ class MediaPipePose:
         min_tracking_confidence: Tracking threshold between frames.
         segmentation: Whether to compute the person mask for the silhouette profiles.
         people_check_every: Frames between people counts; 0 = track `num_poses` every frame.
+        counter: A `PeopleCounter` shared with other trackers (lanes); None = make one.
 
     """
 
@@ -143,6 +215,7 @@ class MediaPipePose:
         min_tracking_confidence: float = 0.5,
         segmentation: bool = True,
         people_check_every: int = 15,
+        counter: PeopleCounter | None = None,
     ) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
         census = num_poses > 1 and people_check_every > 0
@@ -154,13 +227,16 @@ class MediaPipePose:
             "min_tracking_confidence": min_tracking_confidence,
             "output_segmentation_masks": segmentation,
         }
-        self._census_options = {
-            **self._options,
-            "num_poses": num_poses,
-            "output_segmentation_masks": False,
-        }
+        self._counter = counter
+        self._own_counter = counter is None and census
+        if self._own_counter:
+            self._counter = PeopleCounter(
+                self.model_path,
+                num_poses=num_poses,
+                min_detection_confidence=min_detection_confidence,
+                min_presence_confidence=min_presence_confidence,
+            )
         self._tracker: Any = None
-        self._census: Any = None
         self._helper: ThreadPoolExecutor | None = None
         self._people = 0
         self._last_count = 0
@@ -168,43 +244,29 @@ class MediaPipePose:
         self._last_ms = -1
 
     def __enter__(self) -> MediaPipePose:
-        if not self.model_path.is_file():
-            raise PoseError(
-                f"pose model not found at {self.model_path}: reinstall from a full checkout "
-                "(models/ holds it) or pass --model PATH"
-            )
+        _require_model(self.model_path)
         from mediapipe.tasks.python import vision
 
-        self._tracker = self._create(vision.RunningMode.VIDEO, self._options)
+        try:
+            self._tracker = _create(self.model_path, vision.RunningMode.VIDEO, self._options)
+            if self._own_counter and self._counter is not None:
+                self._counter.__enter__()
+        except PoseError:
+            self.__exit__()
+            raise
         if self._census_every:
-            self._census = self._create(vision.RunningMode.IMAGE, self._census_options)
             self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pose-census")
         return self
-
-    def _create(self, mode: Any, options: dict[str, Any]) -> Any:
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        settings = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=mode,
-            **options,
-        )
-        try:
-            with native_stderr_quiet():
-                return vision.PoseLandmarker.create_from_options(settings)
-        except (RuntimeError, ValueError) as exc:
-            self.__exit__()
-            raise PoseError(f"pose model {self.model_path} could not be loaded: {exc}") from exc
 
     def __exit__(self, *exc: object) -> None:
         if self._helper is not None:  # the census may not close while the helper still uses it
             self._helper.shutdown(wait=True, cancel_futures=True)
             self._helper = None
-        for name in ("_tracker", "_census"):
-            landmarker = getattr(self, name)
-            if landmarker is not None:
-                landmarker.close()
-                setattr(self, name, None)
+        if self._own_counter and self._counter is not None:
+            self._counter.__exit__()
+        if self._tracker is not None:
+            self._tracker.close()
+            self._tracker = None
 
     def detect(self, frame: Frame, guard: Guard = contextlib.nullcontext) -> PoseFrame:
         """Runs the model on one frame; times must increase from call to call.
@@ -263,11 +325,8 @@ class MediaPipePose:
         return _Job(frame, _pose_frame(frame.image.shape, frame.t_s, result), count)
 
     def _count(self, rgb: np.ndarray) -> int:
-        """The census: how many people the IMAGE-mode landmarker finds (helper thread)."""
-        import mediapipe as mp
-
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        return len(self._census.detect(image).pose_landmarks or [])
+        assert self._counter is not None
+        return self._counter.count(rgb)
 
     def _finish(self, job: _Job) -> PoseFrame:
         """Applies the held people count to the tracker's pose (in frame order)."""
@@ -276,7 +335,7 @@ class MediaPipePose:
             # The larger of the last two counts: one missed detection does not clear it.
             self._people, self._last_count = max(counted, self._last_count), counted
         pose = job.pose
-        if pose.detected and self._census is not None and self._people > pose.num_poses:
+        if pose.detected and self._census_every and self._people > pose.num_poses:
             pose = dataclasses.replace(pose, num_poses=self._people)
         return pose
 

@@ -14,7 +14,7 @@ import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,8 @@ from hipthrust_cam.pipeline import RunRecorder, RunSummary, run_frames, write_ou
 from hipthrust_cam.types import KeypointSeries
 
 
-def pose_backend(config: Any) -> Any:
-    """The MediaPipe backend configured from `config.pose`."""
+def pose_backend(config: Any, counter: Any = None) -> Any:
+    """The MediaPipe backend configured from `config.pose` (`counter`: a shared one)."""
     from hipthrust_cam.pose import MediaPipePose
 
     p = config.pose
@@ -38,7 +38,23 @@ def pose_backend(config: Any) -> Any:
             min_tracking_confidence=p.min_tracking_confidence,
             segmentation=p.segmentation,
             people_check_every=p.people_check_every,
+            counter=counter,
         )
+    )
+
+
+def people_counter(config: Any) -> Any:
+    """A people counter for trackers to share, or a stand-in context when none counts."""
+    from hipthrust_cam.pose import PeopleCounter
+
+    p = config.pose
+    if p.num_poses <= 1 or p.people_check_every <= 0:
+        return nullcontext()
+    return PeopleCounter(
+        p.model_path or None,
+        num_poses=p.num_poses,
+        min_detection_confidence=p.min_detection_confidence,
+        min_presence_confidence=p.min_presence_confidence,
     )
 
 
@@ -147,8 +163,9 @@ def analyze_video(
     with ExitStack() as stack:
         source = stack.enter_context(open_source())
         if len(plan) > 1:
+            counter = stack.enter_context(people_counter(config))  # one for every lane
             pose: Any = stack.enter_context(
-                LaneTracker(plan, open_source, lambda: pose_backend(config))
+                LaneTracker(plan, open_source, lambda: pose_backend(config, counter))
             )
             on_frame = _both_counted(on_frame, pose)
         else:
