@@ -9,6 +9,7 @@ keypoints of the reference clips; Ctrl-C is tested on a subprocess.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -726,7 +727,8 @@ def test_a_very_long_video_is_streamed_in_bounded_memory(run, tmp_path, monkeypa
             pass
 
     monkeypatch.setattr(sources, "VideoFileSource", LongSource)
-    monkeypatch.setattr(runs, "pose_backend", lambda config: Nobody())
+    monkeypatch.setattr(runs, "pose_backend", lambda config, counter=None: Nobody())
+    monkeypatch.setattr(runs, "people_counter", lambda config: contextlib.nullcontext())
     tracemalloc.start()
     try:
         status, _, _ = run("analyze", tmp_path / "long.mp4", "--out", tmp_path / "run")
