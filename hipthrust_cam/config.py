@@ -34,7 +34,7 @@ class PoseConfig:
     people_check_every: int = 15  # frames between counts of the people in frame; 0 = every frame
     lanes: int = 0  # trackers side by side on consecutive stretches of a video; 0 = one per core
     lane_warmup_frames: int = 15  # frames a lane's tracker sees before its stretch (dropped)
-    lane_min_frames: int = 150  # shorter videos get one tracker (model loads are not free)
+    lane_min_frames: int = 100  # each lane tracks at least this many (fewer lanes if short)
 
 
 @dataclass(frozen=True)

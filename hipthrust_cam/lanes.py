@@ -47,17 +47,18 @@ class Lane:
 
 
 def plan_lanes(frame_count: int, lanes: int, warmup: int, min_frames: int) -> list[Lane]:
-    """Cuts `frame_count` frames into `lanes` equal stretches.
+    """Cuts `frame_count` frames into up to `lanes` equal stretches of at least `min_frames`.
 
-    One lane (the whole video) when `lanes` <= 1, the count is unknown (0) or the video is
-    shorter than `min_frames` or too short for each lane to have more frames than its warm-up.
-    The last lane always runs to the end of the video, whatever the container claimed.
+    Each stretch also needs more frames than its warm-up. One lane (the whole video) when that
+    leaves one, or when the count is unknown (0). The last lane always runs to the end of the
+    video, whatever the container claimed.
     """
-    if lanes <= 1 or frame_count < max(min_frames, 1) or frame_count < lanes * (warmup + 1):
+    n = min(lanes, frame_count // max(min_frames, 1), frame_count // (warmup + 1))
+    if n <= 1:
         return [Lane(0, 0, None)]
-    bounds = [round(i * frame_count / lanes) for i in range(lanes)]
+    bounds = [round(i * frame_count / n) for i in range(n)]
     return [
-        Lane(max(0, b - warmup), b, bounds[i + 1] if i + 1 < lanes else None)
+        Lane(max(0, b - warmup), b, bounds[i + 1] if i + 1 < n else None)
         for i, b in enumerate(bounds)
     ]
 

@@ -77,3 +77,26 @@ def test_existing_run_folder_needs_force(run_dir, capsys) -> None:
     assert main(["analyze", str(SAMPLE), "--out", str(run_dir), "--no-video"]) == 2
     err = capsys.readouterr().err.strip()
     assert "--force" in err and len(err.splitlines()) == 1
+
+
+def test_a_folder_of_videos_is_analysed_file_by_file_and_a_bad_one_does_not_stop_it(
+    tmp_path, capsys
+) -> None:
+    if not SAMPLE.is_file() or not MODEL.is_file():
+        pytest.skip("the bundled sample video or the pose model is missing")
+    folder = tmp_path / "sets"
+    folder.mkdir()
+    names = ("clean_left", "rushed_no_pause")
+    for name in names:
+        (folder / f"{name}.mp4").write_bytes((SAMPLES / f"{name}.mp4").read_bytes())
+    (folder / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 500)
+    out = tmp_path / "runs"
+    assert main(["analyze", str(folder), "--out", str(out), "--no-video"]) == 2
+    err = capsys.readouterr().err
+    assert sum("broken.mp4" in line for line in err.splitlines()) == 1  # one line for it
+    assert "Traceback" not in err
+    for name in names:
+        truth = json.loads((SAMPLES / f"{name}.truth.json").read_text())
+        report = json.loads((out / name / "report.json").read_text())
+        assert report["rep_count"] == truth["rep_count"], name
+        assert not (out / name / "annotated.mp4").exists()

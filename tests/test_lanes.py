@@ -19,12 +19,13 @@ from hipthrust_cam.types import Frame, PoseFrame
 @pytest.mark.parametrize(
     ("count", "lanes", "warmup", "min_frames", "expected"),
     [
-        (300, 2, 15, 150, [Lane(0, 0, 150), Lane(135, 150, None)]),
-        (301, 2, 15, 150, [Lane(0, 0, 150), Lane(135, 150, None)]),
+        (300, 2, 15, 100, [Lane(0, 0, 150), Lane(135, 150, None)]),
+        (301, 2, 15, 100, [Lane(0, 0, 150), Lane(135, 150, None)]),
         (90, 3, 0, 0, [Lane(0, 0, 30), Lane(30, 30, 60), Lane(60, 60, None)]),
-        (300, 1, 15, 150, [Lane(0, 0, None)]),  # one core
-        (149, 2, 15, 150, [Lane(0, 0, None)]),  # too short to be worth a second model
-        (0, 2, 15, 150, [Lane(0, 0, None)]),  # frame count unknown
+        (300, 8, 15, 100, [Lane(0, 0, 100), Lane(85, 100, 200), Lane(185, 200, None)]),
+        (300, 1, 15, 100, [Lane(0, 0, None)]),  # one core
+        (199, 2, 15, 100, [Lane(0, 0, None)]),  # too short to be worth a second model
+        (0, 2, 15, 100, [Lane(0, 0, None)]),  # frame count unknown
         (20, 2, 15, 0, [Lane(0, 0, None)]),  # a lane would be all warm-up
     ],
 )
@@ -190,6 +191,8 @@ def test_quieting_stderr_from_overlapping_threads_gives_it_back(tmp_path, monkey
 def test_lanes_give_one_trackers_poses_but_for_pixel_noise_after_the_seam(
     clip_keypoints, tmp_path: Path
 ) -> None:
+    import dataclasses
+
     from hipthrust_cam.config import Config
     from hipthrust_cam.keypoints_io import load_keypoints
     from hipthrust_cam.runs import analyze_video
@@ -197,16 +200,17 @@ def test_lanes_give_one_trackers_poses_but_for_pixel_noise_after_the_seam(
 
     video = SAMPLES / "clean_left.mp4"
     one = clip_keypoints(video.name)  # one tracker over the whole video
-    summary = analyze_video(video, tmp_path / "run", Config(), video_out=False)
+    config = Config()
+    config = dataclasses.replace(config, pose=dataclasses.replace(config.pose, lanes=2))
+    summary = analyze_video(video, tmp_path / "run", config, video_out=False)
     two = load_keypoints(tmp_path / "run" / "keypoints.npz")
     assert len(two) == len(one) == 498
     np.testing.assert_array_equal(two.t_s, one.t_s)
-    seam = plan_lanes(498, os.cpu_count() or 1, 15, 150)[-1].keep_from
-    if seam == 0:
-        pytest.skip("one core: no lanes")
+    seam = plan_lanes(498, 2, config.pose.lane_warmup_frames, config.pose.lane_min_frames)[1]
+    assert seam.keep_from == 249
     # Before the seam the first lane is that same tracker, frame for frame.
-    np.testing.assert_array_equal(two.xy[:seam], one.xy[:seam])
+    np.testing.assert_array_equal(two.xy[:249], one.xy[:249])
     joints = list(SIDE_JOINTS["left"].values())
-    gap = np.hypot(*(two.xy[seam:, joints] - one.xy[seam:, joints]).transpose(2, 0, 1))
+    gap = np.hypot(*(two.xy[249:, joints] - one.xy[249:, joints]).transpose(2, 0, 1))
     assert np.median(gap) < 3.0 and np.percentile(gap, 99) < 15.0
     assert summary.report["rep_count"] == 3
