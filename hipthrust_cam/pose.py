@@ -137,7 +137,8 @@ class PeopleCounter:
     """Counts the people in a frame (an IMAGE-mode landmarker looking for `num_poses`).
 
     Thread-safe, so the trackers of several lanes can share one (each landmarker holds
-    ~100 MB).
+    ~100 MB). The model loads on the first count, so it loads on a helper thread beside the
+    trackers' own loading.
     """
 
     def __init__(
@@ -156,17 +157,17 @@ class PeopleCounter:
             "output_segmentation_masks": False,
         }
         self._landmarker: Any = None
+        self._open = False
         self._lock = threading.Lock()
 
     def __enter__(self) -> PeopleCounter:
         _require_model(self.model_path)
-        from mediapipe.tasks.python import vision
-
-        self._landmarker = _create(self.model_path, vision.RunningMode.IMAGE, self._options)
+        self._open = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         with self._lock:
+            self._open = False
             if self._landmarker is not None:
                 self._landmarker.close()
                 self._landmarker = None
@@ -177,8 +178,12 @@ class PeopleCounter:
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         with self._lock:
-            if self._landmarker is None:
+            if not self._open:
                 raise PoseError("PeopleCounter used outside its `with` block")
+            if self._landmarker is None:
+                from mediapipe.tasks.python import vision
+
+                self._landmarker = _create(self.model_path, vision.RunningMode.IMAGE, self._options)
             return len(self._landmarker.detect(image).pose_landmarks or [])
 
 
@@ -311,11 +316,7 @@ class MediaPipePose:
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)  # 50x faster than [..., ::-1]
         count: Future[int] | None = None
         if self._helper is not None and n % self._census_every == 0:
-            if n == 0:  # its first inference prints start-up chatter: run it here, quietly
-                with native_stderr_quiet():
-                    count = _done(self._count(rgb))
-            else:
-                count = self._helper.submit(self._count, rgb)
+            count = self._helper.submit(self._count, rgb, n == 0)
         quiet = native_stderr_quiet() if n == 0 else contextlib.nullcontext()
         import mediapipe as mp
 
@@ -324,9 +325,11 @@ class MediaPipePose:
             result = self._tracker.detect_for_video(image, t_ms)
         return _Job(frame, _pose_frame(frame.image.shape, frame.t_s, result), count)
 
-    def _count(self, rgb: np.ndarray) -> int:
+    def _count(self, rgb: np.ndarray, first: bool) -> int:
         assert self._counter is not None
-        return self._counter.count(rgb)
+        # The first count may load the model, whose start-up chatter goes to fd 2.
+        with native_stderr_quiet() if first else contextlib.nullcontext():
+            return self._counter.count(rgb)
 
     def _finish(self, job: _Job) -> PoseFrame:
         """Applies the held people count to the tracker's pose (in frame order)."""
@@ -350,12 +353,6 @@ class _Job:
 
     def ready(self) -> bool:
         return self.count is None or self.count.done()
-
-
-def _done(value: int) -> Future[int]:
-    future: Future[int] = Future()
-    future.set_result(value)
-    return future
 
 
 def _pose_frame(shape: tuple[int, ...], t_s: float, result: object) -> PoseFrame:
