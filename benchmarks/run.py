@@ -11,9 +11,9 @@ process, so each peak-memory figure (VmHWM) belongs to that measurement alone.
 Figures per input (ms per frame unless said): decode; pose model only, with the frames decoded
 beforehand (the floor); the analyzer alone (recorded keypoints replayed through
 `Analyzer.push`); the overlay (`drawing.draw`); writing to the encoder (`H264Writer.write`) and
-the encoder's own CPU; the whole `analyze_video` with and without the annotated video; their
-ratio to the floor; the real-time factor; the peak memory; and the growth from the short to the
-long input. Results are printed as a table and written to `benchmarks/results/<stamp>.json`.
+the encoder's own CPU; the whole `analyze_video` with and without the annotated video, and with
+one tracker instead of one per core (`pose.lanes = 1`); their ratio to the floor; the real-time
+factor; the peak memory; and the growth from the short to the long input. Results are printed as a table and written to `benchmarks/results/<stamp>.json`.
 """
 
 from __future__ import annotations
