@@ -151,8 +151,8 @@ def analyze_video(
     from hipthrust_cam.lanes import LaneTracker, plan_lanes
     from hipthrust_cam.sources import VideoFileSource
 
-    def open_source() -> VideoFileSource:
-        return VideoFileSource(video, config.video.max_long_side)
+    def open_source(warn: bool = False) -> VideoFileSource:  # the lanes' readers stay quiet
+        return VideoFileSource(video, config.video.max_long_side, warn=warn)
 
     with open_source() as probe:
         info = probe.info
@@ -161,7 +161,7 @@ def analyze_video(
     plan = plan_lanes(info.frame_count, lanes, p.lane_warmup_frames, p.lane_min_frames)
     on_frame = progress(info.frame_count) if progress else None
     with ExitStack() as stack:
-        source = stack.enter_context(open_source())
+        source = stack.enter_context(open_source(warn=True))
         if len(plan) > 1:
             counter = stack.enter_context(people_counter(config))  # one for every lane
             pose: Any = stack.enter_context(

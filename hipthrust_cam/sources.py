@@ -100,8 +100,11 @@ def _resize(image: np.ndarray, scale: float) -> np.ndarray:
 class _CaptureSource:
     """Shared reading loop over an opened `cv2.VideoCapture`."""
 
-    def __init__(self, cap: cv2.VideoCapture, name: str, max_long_side: int) -> None:
+    def __init__(
+        self, cap: cv2.VideoCapture, name: str, max_long_side: int, warn: bool = True
+    ) -> None:
         self._cap = cap
+        self._warn = warn
         ok, first = cap.read()
         if not ok or first is None or first.ndim != 3:
             cap.release()
@@ -116,7 +119,7 @@ class _CaptureSource:
         fps = _sane_fps(raw_fps)
         # With absurd metadata the container's times are not trusted either (see _timestamp).
         self._trust_times = _fps_is_sane(raw_fps)
-        if not self._trust_times:
+        if not self._trust_times and warn:
             log.warning(
                 "%s: frame rate %.4g in the file is not plausible; using %g fps", name, raw_fps, fps
             )
@@ -146,7 +149,8 @@ class _CaptureSource:
                 yield Frame(index, t_s, _resize(image, self._scale))
             index += 1
             image = self._read() if index >= start else self._skip()
-        if self.info.frame_count and index < SHORT_READ_FRAC * self.info.frame_count:
+        short = self.info.frame_count and index < SHORT_READ_FRAC * self.info.frame_count
+        if short and self._warn:
             log.warning(
                 "%s: the video ended after %d of the %d frames it claims (damaged or cut "
                 "short?); analysed what could be read",
@@ -176,7 +180,8 @@ class _CaptureSource:
 class VideoFileSource(_CaptureSource):
     """Frames of a video file, upright, timed by the container's presentation timestamps."""
 
-    def __init__(self, path: str | Path, max_long_side: int = 1280) -> None:
+    def __init__(self, path: str | Path, max_long_side: int = 1280, warn: bool = True) -> None:
+        """`warn=False`: no warnings about the file (for extra readers of the same file)."""
         path = Path(path)
         if not path.exists():
             raise SourceError(f"{path}: no such file")
@@ -195,7 +200,7 @@ class VideoFileSource(_CaptureSource):
                 "partly downloaded): check it plays, or export/download it again"
             )
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
-        super().__init__(cap, str(path), max_long_side)
+        super().__init__(cap, str(path), max_long_side, warn)
 
     def _timestamp(self, index: int, last_t: float) -> float:
         t_s = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 if self._trust_times else math.nan

@@ -92,6 +92,13 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     full = m["long"].read_bytes()
     (d / "half.mp4").write_bytes(full[: len(full) // 2])
     m["half"] = d / "half.mp4"
+    # Long enough for two lanes (300 frames claimed), cut to about half.
+    m["long_lanes"] = make_video(
+        d / "long_lanes.mp4", "-g", "4", "-movflags", "+faststart", rate=10, seconds=30.0
+    )
+    whole = m["long_lanes"].read_bytes()
+    (d / "half_lanes.mp4").write_bytes(whole[: len(whole) // 2])
+    m["half_lanes"] = d / "half_lanes.mp4"
     rng = np.random.default_rng(8)
     mid = bytearray(full)
     n = len(mid)
@@ -229,14 +236,26 @@ def test_damaged_or_odd_video_is_analysed_or_refused_cleanly(run, media, tmp_pat
 
 
 @needs_model
-def test_video_cut_short_is_analysed_up_to_the_cut_with_a_warning(run, media, tmp_path, caplog):
-    status, _, _ = run("analyze", media["long"], "--out", tmp_path / "full", "--no-video")
+@pytest.mark.parametrize("name", ["long", "long_lanes"])  # one tracker, and two lanes planned
+def test_video_cut_short_is_analysed_up_to_the_cut_with_one_warning(
+    run, media, tmp_path, caplog, name
+):
+    import cv2
+
+    status, _, _ = run("analyze", media[name], "--out", tmp_path / "full", "--no-video")
     assert status == cli.Exit.OK
     full_frames = report_of(tmp_path / "full")["source"]["frames"]
-    status, _, _ = run("analyze", media["half"], "--out", tmp_path / "run", "--no-video")
+    cut = media[name.replace("long", "half")]
+    caplog.clear()
+    status, _, _ = run("analyze", cut, "--out", tmp_path / "run", "--no-video")
     assert status == cli.Exit.OK
-    assert 0 < report_of(tmp_path / "run")["source"]["frames"] < full_frames
-    assert any("ended after" in r.getMessage() for r in caplog.records)
+    readable = 0
+    capture = cv2.VideoCapture(str(cut))
+    while capture.read()[0]:
+        readable += 1
+    frames = report_of(tmp_path / "run")["source"]["frames"]
+    assert 0 < frames == readable < full_frames  # every readable frame, each once
+    assert sum("ended after" in r.getMessage() for r in caplog.records) == 1
 
 
 @needs_model
