@@ -716,7 +716,7 @@ def test_a_very_long_video_is_streamed_in_bounded_memory(run, tmp_path, monkeypa
     n, w, h = 1500, 160, 120
 
     class LongSource:
-        def __init__(self, path: Path, max_long_side: int) -> None:
+        def __init__(self, path: Path, max_long_side: int, warn: bool = True) -> None:
             self.info = sources.SourceInfo(str(path), w, h, 30.0, n, 1.0)
 
         def __iter__(self) -> Iterator[Frame]:
