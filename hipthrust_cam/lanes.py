@@ -16,7 +16,6 @@ trackers differ (~2 px), once.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -24,8 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hipthrust_cam.types import Frame, PoseFrame
-
-log = logging.getLogger(__name__)
 
 POLL_S = 0.1
 
@@ -120,14 +117,18 @@ class LaneTracker:
         run = next(r for r in reversed(self._runs) if r.lane.keep_from <= frame.index)
         at = frame.index - run.lane.keep_from
         with self._changed:
-            while len(run.poses) <= at and not run.done:
+            while len(run.poses) <= at and not run.done and self._failure() is None:
                 self._changed.wait(POLL_S)
-        if run.error is not None:
+        failed = self._failure()
+        if failed is not None:  # any lane's error ends the run at once, not when it is reached
             self._stop.set()
-            raise run.error
+            raise failed
         if at < len(run.poses):
             return run.poses[at]
         return PoseFrame.empty(frame.t_s)  # the lane's decoder ended first (never seen)
+
+    def _failure(self) -> BaseException | None:
+        return next((r.error for r in self._runs if r.error is not None), None)
 
     def _track(self, run: _LaneRun) -> None:
         lane = run.lane

@@ -140,6 +140,27 @@ def test_a_lane_error_reaches_the_caller_and_stops_the_other_lanes() -> None:
     assert not [t for t in threading.enumerate() if t.name.startswith("lane-")]
 
 
+def test_a_later_lanes_error_ends_the_run_before_its_stretch_is_reached(monkeypatch) -> None:
+    import time
+
+    slow = FakeTracker.stream
+
+    def stream(self: FakeTracker, frames: Iterator[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
+        for frame, pose in slow(self, frames):
+            if frame.index < 150:  # the first lane takes 1.5 s in all
+                time.sleep(0.01)
+            yield frame, pose
+
+    monkeypatch.setattr(FakeTracker, "stream", stream)
+    FakeTracker.fail_at = 160  # the second lane fails at once
+    got: list[PoseFrame] = []
+    lanes = LaneTracker(plan_lanes(300, 2, 15, 0), lambda: FakeSource(300), FakeTracker)
+    with pytest.raises(RuntimeError, match="frame 160"), lanes:
+        for i in range(300):
+            got.append(lanes.detect(Frame(i, i / 30.0, np.zeros((4, 4, 3), np.uint8))))
+    assert len(got) < 100  # not only once the first lane's 150 frames were taken
+
+
 def test_leaving_early_stops_every_lane() -> None:
     with LaneTracker(plan_lanes(100_000, 2, 15, 0), lambda: FakeSource(100_000), FakeTracker) as t:
         t.detect(Frame(0, 0.0, np.zeros((4, 4, 3), np.uint8)))
