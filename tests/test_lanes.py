@@ -235,3 +235,22 @@ def test_lanes_give_one_trackers_poses_but_for_pixel_noise_after_the_seam(
     gap = np.hypot(*(two.xy[249:, joints] - one.xy[249:, joints]).transpose(2, 0, 1))
     assert np.median(gap) < 3.0 and np.percentile(gap, 99) < 15.0
     assert summary.report["rep_count"] == 3
+
+
+@pytest.mark.skipif(not MODEL.is_file(), reason="the pose model is absent")
+@pytest.mark.parametrize("video", sorted(p.name for p in SAMPLES.glob("*.mp4")))
+def test_every_sample_through_two_lanes_matches_its_truth(video: str, tmp_path: Path) -> None:
+    """The path users run (two lanes, with their seam): reps and faults as rendered."""
+    import dataclasses
+    import json
+
+    from hipthrust_cam.config import Config
+    from hipthrust_cam.runs import analyze_video
+
+    config = Config()
+    config = dataclasses.replace(config, pose=dataclasses.replace(config.pose, lanes=2))
+    truth = json.loads((SAMPLES / video.replace(".mp4", ".truth.json")).read_text())
+    report = analyze_video(SAMPLES / video, tmp_path / "run", config, video_out=False).report
+    assert report["rep_count"] == truth["rep_count"]
+    got = [sorted(f["code"] for f in rep["faults"] if not f["possible"]) for rep in report["reps"]]
+    assert got == [sorted(rep["faults"]) for rep in truth["reps"]]
