@@ -89,7 +89,7 @@ class LumbarConfig:
     """Lumbar hyperextension heuristic (several proxies, a confidence, never a diagnosis)."""
 
     hip_max_deg: float = 188.0  # hip extension above this at lockout, deg
-    torso_min_deg: float = -15.0  # shoulder tipped below the hip past this, deg
+    torso_min_deg: float = -15.0  # shoulder tipped below the hip past this, deg [-90, -1]
     back_arch_max: float = 0.04  # back silhouette arch (profile range) above this, torso lengths
     front_rise_max: float = (
         0.045  # chest/ribs rising (front profile slope) above this, torso lengths
@@ -267,6 +267,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "lane_warmup_frames": (0, 1000),
     "lane_min_frames": (0, 10_000_000),
     "window_frames": (1, 301),
+    "torso_min_deg": (-90.0, -1.0),  # a tip below horizontal: the proxy divides by it
     "max_long_side": (64, 16384),
     "return_frac": (0.0, 1.0),
     "bottom_frac": (0.0, 1.0),

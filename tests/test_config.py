@@ -65,6 +65,10 @@ segmentation = false
         ("[nonsense]\na = 1", "nonsense: unknown key"),
         ("[features]\nvisibility_gate = 1.5", "features.visibility_gate: must be between"),
         ("[smoothing]\nwindow_frames = 8", "smoothing.window_frames: must be odd"),
+        (
+            "[faults.lumbar_hyperextension]\ntorso_min_deg = 0",
+            "faults.lumbar_hyperextension.torso_min_deg: must be between -90.0 and -1.0",
+        ),
         ("[reps]\nmin_rom_deg = -5", "reps.min_rom_deg: must not be negative"),
         ("[video]\ncrf = 2.5", "video.crf: expected an integer"),
         ("[pose]\nsegmentation = 1", "pose.segmentation: expected true or false"),
