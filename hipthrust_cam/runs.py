@@ -154,14 +154,13 @@ def analyze_video(
     def open_source(warn: bool = False) -> VideoFileSource:  # the lanes' readers stay quiet
         return VideoFileSource(video, config.video.max_long_side, warn=warn)
 
-    with open_source() as probe:
-        info = probe.info
     p = config.pose
-    lanes = p.lanes if p.lanes > 0 else (os.cpu_count() or 1)
-    plan = plan_lanes(info.frame_count, lanes, p.lane_warmup_frames, p.lane_min_frames)
-    on_frame = progress(info.frame_count) if progress else None
     with ExitStack() as stack:
         source = stack.enter_context(open_source(warn=True))
+        info = source.info
+        lanes = p.lanes if p.lanes > 0 else (os.cpu_count() or 1)
+        plan = plan_lanes(info.frame_count, lanes, p.lane_warmup_frames, p.lane_min_frames)
+        on_frame = progress(info.frame_count) if progress else None
         if len(plan) > 1:
             counter = stack.enter_context(people_counter(config))  # one for every lane
             pose: Any = stack.enter_context(

@@ -10,6 +10,7 @@ keypoints of the reference clips; Ctrl-C is tested on a subprocess.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import json
 import os
@@ -291,17 +292,9 @@ def _doctored(series, tmp_path: Path, name: str, **changes: Callable[[dict], Non
     from hipthrust_cam.types import KeypointSeries
 
     arrays = {
-        f: np.array(getattr(series, f))
-        for f in (
-            "t_s",
-            "xy",
-            "visibility",
-            "presence",
-            "world",
-            "num_poses",
-            "back_profile",
-            "front_profile",
-        )
+        f.name: np.array(getattr(series, f.name))
+        for f in dataclasses.fields(series)
+        if isinstance(getattr(series, f.name), np.ndarray)
     }
     for change in changes.values():
         change(arrays)

@@ -9,6 +9,7 @@ stack of where it hung instead of stalling the suite.
 
 from __future__ import annotations
 
+import dataclasses
 import faulthandler
 import json
 import math
@@ -25,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hipthrust_cam import cli
+from hipthrust_cam.types import KeypointSeries
 
 CASE_TIMEOUT_S = 60  # a hang bound, not a speed check: cases take well under a second
 FUZZ = settings(
@@ -63,6 +65,15 @@ def mutate(data: bytes, rng: np.random.Generator) -> bytes:
     else:
         buf[a:b] = rng.integers(0, 256, b - a, dtype=np.uint8).tobytes()
     return bytes(buf)
+
+
+def analyze_with_config(
+    capsys: pytest.CaptureFixture[str], keypoints: Path, config: Path, scratch: Path
+) -> tuple[int, str]:
+    """`analyze --keypoints` with a config file, through `run_cli`."""
+    out = scratch / "run"
+    return run_cli(capsys, "analyze", "--keypoints", keypoints, "--config", config, "--out", out,
+                   "--force")  # fmt: skip
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str]:
@@ -144,20 +155,8 @@ def _odd_values(name: str, value: np.ndarray, rng: np.random.Generator) -> list[
     ]
 
 
-FIELDS = (
-    "t_s",
-    "xy",
-    "visibility",
-    "presence",
-    "world",
-    "num_poses",
-    "back_profile",
-    "front_profile",
-    "image_size",
-    "fps",
-    "source",
-    "format_version",
-)
+FIELDS = (*(f.name for f in dataclasses.fields(KeypointSeries)), "format_version")
+"""Every field of a keypoints file."""
 
 
 ODD_CASES = [(f, w) for f in FIELDS for w in range(7)]
@@ -210,17 +209,7 @@ def test_mutated_config_bytes_load_or_fail_with_one_line(good_npz, scratch, caps
     path = scratch / "c.toml"
     path.write_bytes(mutate(GOOD_TOML, np.random.default_rng(seed)))
     # Exercise the whole CLI only when the config loads; else just the one-line error.
-    run_cli(
-        capsys,
-        "analyze",
-        "--keypoints",
-        good_npz,
-        "--config",
-        path,
-        "--out",
-        scratch / "run",
-        "--force",
-    )
+    analyze_with_config(capsys, good_npz, path, scratch)
 
 
 def _keys() -> list[tuple[str, ...]]:
@@ -276,17 +265,7 @@ def test_any_value_for_any_key_is_used_or_refused_in_one_line(
         if len(key) > 1
         else f"{key[0]} = {_toml_value(value)}\n"
     )
-    status, err = run_cli(
-        capsys,
-        "analyze",
-        "--keypoints",
-        good_npz,
-        "--config",
-        path,
-        "--out",
-        scratch / "run",
-        "--force",
-    )
+    status, err = analyze_with_config(capsys, good_npz, path, scratch)
     if status == cli.Exit.BAD_INPUT:
         assert key[-1] in err or "c.toml" in err  # the message names the key (or the file)
 
