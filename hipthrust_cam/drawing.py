@@ -14,6 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from hipthrust_cam.report import signed_text
 from hipthrust_cam.types import SIDE_JOINTS, SKELETON_EDGES
 
 FONT = cv2.FONT_HERSHEY_DUPLEX
@@ -171,8 +172,12 @@ def draw_panel(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
     y = y0 + round(134 * s)
     for key, label in ANGLE_LABELS:
         value = result.angles.get(key, math.nan)
-        shown = f"{value:+.0f}" if key in ("shin_angle_deg", "torso_angle_deg") else f"{value:.0f}"
-        text = f"{label:<6}{shown if math.isfinite(value) else '--'} deg"
+        shown = f"{value:.0f}"
+        if not math.isfinite(value):
+            shown = "--"
+        elif key in ("shin_angle_deg", "torso_angle_deg"):
+            shown = signed_text(value)
+        text = f"{label:<6}{shown} deg"
         cv2.putText(
             image, text, (x0 + round(14 * s), y), FONT, 0.62 * s, style.text, 1, cv2.LINE_AA
         )

@@ -135,6 +135,12 @@ def deg_text(value: float | None) -> str:
     return NOT_JUDGED if value is None else f"{value:.0f}°"
 
 
+def signed_text(value: float) -> str:
+    """A signed whole number ("+2", "-4"); "0" when it rounds to zero, never "-0"."""
+    whole = round(value)
+    return "0" if whole == 0 else f"{whole:+d}"
+
+
 def sec_text(value: float | None) -> str:
     """Seconds for a lifter ("1.4 s"), or "not judged" for None."""
     return NOT_JUDGED if value is None else f"{value:.1f} s"

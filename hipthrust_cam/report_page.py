@@ -26,6 +26,7 @@ from hipthrust_cam.report import (
     rep_faults,
     sec_text,
     section,
+    signed_text,
     target_bands,
 )
 from hipthrust_cam.report_plot import plots_html
@@ -56,7 +57,7 @@ def _angle_row(key: str, label: str, hint: str, rep: Mapping[str, Any], band: Ba
     shown = (
         NOT_JUDGED
         if value is None
-        else f"{value:+.0f}°"
+        else f"{signed_text(value)}°"
         if band.lo is None or band.lo < 0
         else f"{value:.0f}°"
     )

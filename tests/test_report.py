@@ -431,3 +431,13 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(
         write_atomic(target, "new page")
     assert target.read_text() == "old page"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_signed_angles_near_zero_read_0_never_minus_0() -> None:
+    report, timeline = make_run("faults")
+    report["reps"][0]["torso_angle_deg"] = -0.3
+    report["reps"][0]["shin_angle_deg"] = -4.4
+    page = render_html(report, timeline, {})
+    rep1 = re.sub(r"<[^>]+>", " ", page.split('id="rep-1"')[1].split("</article>")[0])
+    assert re.search(r"Torso\s+0°", rep1) and re.search(r"Shins\s+-4°", rep1)
+    assert "-0°" not in page
