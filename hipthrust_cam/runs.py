@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import math
 import os
-import signal
 import struct
-import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, nullcontext, suppress
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Any
 
 from hipthrust_cam.analyzer import Analyzer
+from hipthrust_cam.interrupts import ctrl_c_held
 from hipthrust_cam.keypoints_io import KeypointsFileError, load_keypoints
 from hipthrust_cam.pipeline import RunRecorder, RunSummary, run_frames, write_outputs
 from hipthrust_cam.types import KeypointSeries
@@ -56,35 +55,6 @@ def people_counter(config: Any) -> Any:
         min_detection_confidence=p.min_detection_confidence,
         min_presence_confidence=p.min_presence_confidence,
     )
-
-
-@contextmanager
-def ctrl_c_held() -> Iterator[None]:
-    """Holds Ctrl-C (SIGINT) until the block ends, then handles it as usual.
-
-    A KeyboardInterrupt raised inside MediaPipe's Python wrapper, between handing a frame to its
-    graph and taking the result back, can leave the graph holding a freed image, and closing
-    it then aborts the whole process. Only the main thread can swap signal handlers; elsewhere
-    this does nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pending: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        for i in range(min(len(pending), 2)):  # a second press held here still stops at once
-            handler = signal.getsignal(signal.SIGINT)
-            if not callable(handler):
-                break
-            if i + 1 < min(len(pending), 2):
-                with suppress(KeyboardInterrupt):
-                    handler(signal.SIGINT, None)
-            else:
-                handler(signal.SIGINT, None)
 
 
 class _Shielded:

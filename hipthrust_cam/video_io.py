@@ -15,6 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from hipthrust_cam.interrupts import ctrl_c_held
+
 log = logging.getLogger(__name__)
 
 
@@ -82,9 +84,11 @@ class H264Writer:
             padded = np.zeros((self._size[1], self._size[0], 3), np.uint8)
             padded[:h, :w] = image[: self._size[1], : self._size[0]]
             image = padded
+        frame = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_BGR2YUV_I420)
         try:
-            self._gen.send(cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_BGR2YUV_I420))
-        except (OSError, RuntimeError) as exc:
+            with ctrl_c_held():  # Ctrl-C inside the writer would kill ffmpeg mid-file
+                self._gen.send(frame)
+        except (OSError, RuntimeError, StopIteration) as exc:  # StopIteration: encoder gone
             self._failed = True
             raise VideoWriteError(
                 f"{self.path}: writing the video failed: {self._why(exc)}"

@@ -754,7 +754,7 @@ def test_a_very_long_video_is_streamed_in_bounded_memory(run, tmp_path, monkeypa
 
 def test_ctrl_c_during_a_detection_is_held_until_it_ends():
     """MediaPipe must never be cut mid-frame; the Ctrl-C is handled right after."""
-    from hipthrust_cam.runs import ctrl_c_held
+    from hipthrust_cam.interrupts import ctrl_c_held
 
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     finished = False

@@ -37,3 +37,41 @@ def test_no_frames_leaves_no_file(tmp_path) -> None:
     with H264Writer(path, (64, 48), 30.0):
         pass
     assert not path.exists() and not list(tmp_path.iterdir())
+
+
+def test_ctrl_c_while_a_frame_goes_to_the_encoder_keeps_the_frame_and_the_video(tmp_path) -> None:
+    """The hand-off finishes before Ctrl-C is raised, so ffmpeg is never killed mid-file."""
+    import os
+    import signal
+
+    import pytest
+
+    image = np.full((48, 64, 3), 120, np.uint8)
+    path = tmp_path / "v.mp4"
+    with H264Writer(path, (64, 48), 10.0) as writer:
+        real = writer._gen
+
+        class CtrlCDuringSend:
+            def send(self, frame: np.ndarray) -> None:
+                os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C lands mid hand-off
+                real.send(frame)
+
+        writer._gen = CtrlCDuringSend()
+        with pytest.raises(KeyboardInterrupt):
+            writer.write(image)
+        writer._gen = real
+        for _ in range(4):
+            writer.write(image)
+    assert int(cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FRAME_COUNT)) == 5
+
+
+def test_a_vanished_encoder_is_a_one_line_write_error(tmp_path) -> None:
+    import pytest
+
+    from hipthrust_cam.video_io import VideoWriteError
+
+    with H264Writer(tmp_path / "v.mp4", (64, 48), 10.0) as writer:
+        writer._gen.close()  # what an interrupt inside imageio-ffmpeg leaves behind
+        with pytest.raises(VideoWriteError) as err:
+            writer.write(np.zeros((48, 64, 3), np.uint8))
+    assert "\n" not in str(err.value)
