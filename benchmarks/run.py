@@ -13,7 +13,8 @@ beforehand (the floor); the analyzer alone (recorded keypoints replayed through
 `Analyzer.push`); the overlay (`drawing.draw`); writing to the encoder (`H264Writer.write`) and
 the encoder's own CPU; the whole `analyze_video` with and without the annotated video, and with
 one tracker instead of one per core (`pose.lanes = 1`); their ratio to the floor; the real-time
-factor; the peak memory; and the growth from the short to the long input. Results are printed as a table and written to `benchmarks/results/<stamp>.json`.
+factor; the peak memory; and the growth from the short to the long input. Results are printed
+as a table and written to `benchmarks/results/<stamp>.json`.
 """
 
 from __future__ import annotations
@@ -125,11 +126,11 @@ def worker_pose(video: Path, keypoints: Path, pose_opts: dict[str, Any]) -> dict
     import dataclasses
     import resource
 
+    from hipthrust_cam.app.runs import pose_backend
     from hipthrust_cam.config import Config
-    from hipthrust_cam.keypoints_io import save_keypoints
-    from hipthrust_cam.runs import pose_backend
-    from hipthrust_cam.sources import VideoFileSource
-    from hipthrust_cam.types import KeypointSeries
+    from hipthrust_cam.datatypes import KeypointSeries
+    from hipthrust_cam.media.sources import VideoFileSource
+    from hipthrust_cam.pose.keypoints import save_keypoints
 
     config = Config()
     config = dataclasses.replace(config, pose=dataclasses.replace(config.pose, **pose_opts))
@@ -180,7 +181,7 @@ def worker_pose(video: Path, keypoints: Path, pose_opts: dict[str, Any]) -> dict
 
 def _analyzer_only(series: Any, config: Any) -> dict[str, float]:
     """The analyzer's cost: every recorded pose through `push`, then `finish`, no pixels."""
-    from hipthrust_cam.analyzer import Analyzer
+    from hipthrust_cam.analysis.analyzer import Analyzer
 
     poses = [series.frame(i) for i in range(len(series))]
     analyzer = Analyzer(config, series.image_size, offline=True)
@@ -201,14 +202,14 @@ def worker_components(video: Path, keypoints: Path, out_dir: Path) -> dict[str, 
     import resource
     from collections import deque
 
-    from hipthrust_cam.analyzer import Analyzer
+    from hipthrust_cam.analysis.analyzer import Analyzer
+    from hipthrust_cam.app.pipeline import RunRecorder, write_outputs
+    from hipthrust_cam.app.runs import source_meta
     from hipthrust_cam.config import Config
-    from hipthrust_cam.drawing import draw
-    from hipthrust_cam.keypoints_io import load_keypoints
-    from hipthrust_cam.pipeline import RunRecorder, write_outputs
-    from hipthrust_cam.runs import source_meta
-    from hipthrust_cam.sources import VideoFileSource
-    from hipthrust_cam.video_io import H264Writer
+    from hipthrust_cam.media.overlay import draw
+    from hipthrust_cam.media.sources import VideoFileSource
+    from hipthrust_cam.media.video import H264Writer
+    from hipthrust_cam.pose.keypoints import load_keypoints
 
     config = Config()
     series = load_keypoints(keypoints)
@@ -261,8 +262,8 @@ def worker_analyze(
     import dataclasses
     import resource
 
+    from hipthrust_cam.app.runs import analyze_video
     from hipthrust_cam.config import Config
-    from hipthrust_cam.runs import analyze_video
 
     config = Config()
     config = dataclasses.replace(config, pose=dataclasses.replace(config.pose, lanes=lanes))
@@ -343,10 +344,10 @@ def _synth_key() -> str:
 
 def synth_video(seconds: float) -> Path:
     """A rendered synthetic set of `seconds` at 854x480, 30 fps (cached in the temp folder)."""
+    from hipthrust_cam.media.video import H264Writer
     from hipthrust_cam.synth import SetSpec, simulate
     from hipthrust_cam.synth.kinematics import duration_s
     from hipthrust_cam.synth.render import frames as render_frames
-    from hipthrust_cam.video_io import H264Writer
 
     n = round(seconds * SYNTH_FPS)
     path = CACHE / f"synth_{n}f_{SYNTH_SIZE[0]}x{SYNTH_SIZE[1]}_{SYNTH_FPS:g}fps_{_synth_key()}.mp4"

@@ -161,7 +161,7 @@ def _progress(name: str, total: int, stream: Any = sys.stderr) -> Any:
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
-    from hipthrust_cam import runs
+    from hipthrust_cam.app import runs
 
     config = _load_config(args.config, args.model)
     if args.keypoints is not None:
@@ -187,7 +187,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
 def _run_batch(videos: list[Path], args: argparse.Namespace, config: Any) -> int:
     """Analyses several videos, one worker process per core; a bad file does not stop the rest."""
-    from hipthrust_cam.batch import analyze_batch, default_workers
+    from hipthrust_cam.app.batch import analyze_batch, default_workers
 
     jobs = [
         (v, choose_out_dir(v, args.out / v.stem if args.out else None, args.force)) for v in videos
@@ -209,7 +209,7 @@ def _run_batch(videos: list[Path], args: argparse.Namespace, config: Any) -> int
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from hipthrust_cam import runs
+    from hipthrust_cam.app import runs
 
     written = runs.rerender_run(args.run_dir, _load_config(args.config) if args.config else None)
     for path in written:
@@ -218,13 +218,13 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _run_live(args: argparse.Namespace) -> int:
-    from hipthrust_cam.live import run_live
+    from hipthrust_cam.app.live import run_live
 
     return int(run_live(args, _load_config(args.config, args.model)))
 
 
 def _print_summary(summary: Any) -> None:
-    from hipthrust_cam.runs import rep_table
+    from hipthrust_cam.app.runs import rep_table
 
     if sys.stderr.isatty():
         sys.stderr.write("\n")
@@ -247,11 +247,11 @@ COMMANDS = {"analyze": _run_analyze, "live": _run_live, "report": _run_report}
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     from hipthrust_cam.config import ConfigError
-    from hipthrust_cam.keypoints_io import KeypointsFileError
-    from hipthrust_cam.pose import PoseError
-    from hipthrust_cam.report import ReportError
-    from hipthrust_cam.sources import SourceError
-    from hipthrust_cam.video_io import VideoWriteError
+    from hipthrust_cam.media.sources import SourceError
+    from hipthrust_cam.media.video import VideoWriteError
+    from hipthrust_cam.pose.blazepose import PoseError
+    from hipthrust_cam.pose.keypoints import KeypointsFileError
+    from hipthrust_cam.report.tables import ReportError
 
     return (
         UserError,

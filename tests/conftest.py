@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hipthrust_cam.types import KeypointSeries
+from hipthrust_cam.datatypes import KeypointSeries
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIPS = ROOT.parent / "shared" / "clips"
@@ -39,7 +39,7 @@ def clip_keypoints(request: pytest.FixtureRequest) -> Callable[[str], KeypointSe
     `name` is a file in ../shared/clips or in sample_videos/. The cache key is the video's and
     the model's content, so a changed clip or model is never served stale keypoints.
     """
-    from hipthrust_cam.keypoints_io import load_keypoints, save_keypoints
+    from hipthrust_cam.pose.keypoints import load_keypoints, save_keypoints
 
     cache_dir = Path(request.config.cache.mkdir("clip_keypoints"))
     memo: dict[str, KeypointSeries] = {}
@@ -64,8 +64,8 @@ def clip_keypoints(request: pytest.FixtureRequest) -> Callable[[str], KeypointSe
 
 def extract_keypoints(path: Path) -> KeypointSeries:
     """Runs the real pose stage over a whole video."""
-    from hipthrust_cam.pose import MediaPipePose
-    from hipthrust_cam.sources import VideoFileSource
+    from hipthrust_cam.media.sources import VideoFileSource
+    from hipthrust_cam.pose.blazepose import MediaPipePose
 
     with VideoFileSource(path) as source, MediaPipePose(MODEL) as pose:
         frames = [pose.detect(frame) for frame in source]

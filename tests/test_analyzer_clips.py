@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from hipthrust_cam.analyzer import Analyzer, analyze_series
+from hipthrust_cam.analysis.analyzer import Analyzer, analyze_series
+from hipthrust_cam.analysis.framing import MESSAGES
 from hipthrust_cam.config import Config
-from hipthrust_cam.setup import MESSAGES
-from hipthrust_cam.types import KeypointSeries
+from hipthrust_cam.datatypes import KeypointSeries
 
 GetKeypoints = Callable[[str], KeypointSeries]
 

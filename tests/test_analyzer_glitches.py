@@ -7,10 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from hipthrust_cam.analyzer import Analyzer
+from hipthrust_cam.analysis.analyzer import Analyzer
 from hipthrust_cam.config import load_config
+from hipthrust_cam.datatypes import Landmark
 from hipthrust_cam.synth.kinematics import SetSpec, simulate
-from hipthrust_cam.types import Landmark
 
 
 def _stalled(spec: SetSpec):

@@ -15,9 +15,9 @@ import os
 import numpy as np
 import pytest
 
-from hipthrust_cam.analyzer import Analyzer, analyze_series
+from hipthrust_cam.analysis.analyzer import Analyzer, analyze_series
 from hipthrust_cam.config import Config, config_from_dict
-from hipthrust_cam.keypoints_io import KeypointsFileError, load_keypoints, save_keypoints
+from hipthrust_cam.pose.keypoints import KeypointsFileError, load_keypoints, save_keypoints
 from hipthrust_cam.synth.kinematics import SetSpec, simulate
 from hipthrust_cam.synth.landmarks import degrade
 

@@ -288,8 +288,8 @@ def test_nobody_in_frame_is_a_report_that_says_so(run, media, tmp_path):
 
 
 def _doctored(series, tmp_path: Path, name: str, **changes: Callable[[dict], None]) -> Path:
-    from hipthrust_cam.keypoints_io import save_keypoints
-    from hipthrust_cam.types import KeypointSeries
+    from hipthrust_cam.datatypes import KeypointSeries
+    from hipthrust_cam.pose.keypoints import save_keypoints
 
     arrays = {
         f.name: np.array(getattr(series, f.name))
@@ -348,7 +348,7 @@ def test_two_people_in_frame_is_warned_about(run, clip_keypoints, tmp_path):
 def test_front_view_or_partial_body_counts_nothing_and_says_why(
     run, clip_keypoints, tmp_path, clip, code
 ):
-    from hipthrust_cam.keypoints_io import save_keypoints
+    from hipthrust_cam.pose.keypoints import save_keypoints
 
     path = save_keypoints(clip_keypoints(clip), tmp_path / "clip.npz")
     status, _, _ = run("analyze", "--keypoints", path, "--out", tmp_path / "run")
@@ -367,7 +367,7 @@ def test_front_view_or_partial_body_counts_nothing_and_says_why(
 @pytest.fixture
 def keypoints_npz(tmp_path: Path) -> Path:
     """A short synthetic set's keypoints (no pose model needed to analyse it)."""
-    from hipthrust_cam.keypoints_io import save_keypoints
+    from hipthrust_cam.pose.keypoints import save_keypoints
     from hipthrust_cam.synth import SetSpec, simulate
 
     return save_keypoints(simulate(SetSpec(reps=2)).series, tmp_path / "set.npz")
@@ -548,7 +548,7 @@ def test_unknown_option_is_one_line(run):
 def test_internal_error_is_one_line_and_debug_shows_the_traceback(
     run, keypoints_npz, monkeypatch, capsys
 ):
-    from hipthrust_cam import runs
+    from hipthrust_cam.app import runs
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom in the analysis")
@@ -651,7 +651,7 @@ def test_second_ctrl_c_stops_at_once(long_noise, tmp_path):
 
 @needs_model
 def test_video_writer_failing_midway_keeps_the_reports(run, media, tmp_path, monkeypatch):
-    from hipthrust_cam.video_io import H264Writer, VideoWriteError
+    from hipthrust_cam.media.video import H264Writer, VideoWriteError
 
     real_write = H264Writer.write
 
@@ -703,8 +703,9 @@ def test_a_very_long_video_is_streamed_in_bounded_memory(run, tmp_path, monkeypa
     """1500 frames of 160x120 (86 MB if held): peak traced memory stays a small fraction."""
     import tracemalloc
 
-    from hipthrust_cam import runs, sources
-    from hipthrust_cam.types import Frame, PoseFrame
+    from hipthrust_cam.app import runs
+    from hipthrust_cam.datatypes import Frame, PoseFrame
+    from hipthrust_cam.media import sources
 
     n, w, h = 1500, 160, 120
 
@@ -754,7 +755,7 @@ def test_a_very_long_video_is_streamed_in_bounded_memory(run, tmp_path, monkeypa
 
 def test_ctrl_c_during_a_detection_is_held_until_it_ends():
     """MediaPipe must never be cut mid-frame; the Ctrl-C is handled right after."""
-    from hipthrust_cam.interrupts import ctrl_c_held
+    from hipthrust_cam.native import ctrl_c_held
 
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     finished = False

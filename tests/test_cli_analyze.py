@@ -11,7 +11,7 @@ import pytest
 from conftest import MODEL, SAMPLES
 
 from hipthrust_cam.cli import main
-from hipthrust_cam.keypoints_io import load_keypoints
+from hipthrust_cam.pose.keypoints import load_keypoints
 
 SAMPLE = SAMPLES / "clean_left.mp4"
 

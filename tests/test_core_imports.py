@@ -7,23 +7,23 @@ import sys
 from pathlib import Path
 
 CORE = (
-    "hipthrust_cam.types",
+    "hipthrust_cam.datatypes",
     "hipthrust_cam.config",
-    "hipthrust_cam.geometry",
-    "hipthrust_cam.filters",
-    "hipthrust_cam.features",
-    "hipthrust_cam.reps",
-    "hipthrust_cam.measures",
-    "hipthrust_cam.faults",
-    "hipthrust_cam.cues",
-    "hipthrust_cam.setup",
-    "hipthrust_cam.analyzer",
-    "hipthrust_cam.keypoints_io",
+    "hipthrust_cam.analysis.geometry",
+    "hipthrust_cam.analysis.filters",
+    "hipthrust_cam.analysis.features",
+    "hipthrust_cam.analysis.reps",
+    "hipthrust_cam.analysis.measures",
+    "hipthrust_cam.analysis.faults",
+    "hipthrust_cam.analysis.cues",
+    "hipthrust_cam.analysis.framing",
+    "hipthrust_cam.analysis.analyzer",
+    "hipthrust_cam.pose.keypoints",
     "hipthrust_cam.atomic",
-    "hipthrust_cam.silhouette",
-    "hipthrust_cam.report",
-    "hipthrust_cam.report_plot",
-    "hipthrust_cam.report_page",
+    "hipthrust_cam.analysis.silhouette",
+    "hipthrust_cam.report.tables",
+    "hipthrust_cam.report.plot",
+    "hipthrust_cam.report.page",
 )
 ROOT = Path(__file__).resolve().parent.parent
 

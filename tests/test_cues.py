@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
+from hipthrust_cam.analysis.cues import CueManager
 from hipthrust_cam.config import CuesConfig
-from hipthrust_cam.cues import CueManager
 
 CFG = CuesConfig(hold_s=0.4, show_s=2.0, cooldown_s=4.0, good_rep_s=1.5)
 DT = 1 / 30

@@ -8,8 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from hipthrust_cam.config import Config, FaultsConfig
-from hipthrust_cam.faults import (
+from hipthrust_cam.analysis.faults import (
     FRAME_ROWS,
     LUMBAR_MAX_CONFIDENCE,
     THRESHOLD_ROWS,
@@ -19,8 +18,9 @@ from hipthrust_cam.faults import (
     measure_rep,
     rep_faults,
 )
-from hipthrust_cam.features import FEATURE_NAMES
-from hipthrust_cam.reps import RepEvent
+from hipthrust_cam.analysis.features import FEATURE_NAMES
+from hipthrust_cam.analysis.reps import RepEvent
+from hipthrust_cam.config import Config, FaultsConfig
 
 CFG = FaultsConfig()
 

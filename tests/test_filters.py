@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hipthrust_cam.filters import FILTERS, SmootherParams, make_smoother
+from hipthrust_cam.analysis.filters import FILTERS, SmootherParams, make_smoother
 
 FPS = 30.0
 PARAMS = SmootherParams(window_frames=7, max_gap_frames=6)

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hipthrust_cam import cli
-from hipthrust_cam.types import KeypointSeries
+from hipthrust_cam.datatypes import KeypointSeries
 
 CASE_TIMEOUT_S = 60  # a hang bound, not a speed check: cases take well under a second
 FUZZ = settings(
@@ -96,7 +96,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int,
 @pytest.fixture(scope="module")
 def good_npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A valid keypoints file of a short synthetic set (one rep)."""
-    from hipthrust_cam.keypoints_io import save_keypoints
+    from hipthrust_cam.pose.keypoints import save_keypoints
     from hipthrust_cam.synth import SetSpec, simulate
 
     series = simulate(SetSpec(reps=1, fps=15.0, setup_s=0.5, tail_s=0.3)).series
@@ -277,7 +277,6 @@ def test_any_value_for_any_key_is_used_or_refused_in_one_line(
 CHILD = r"""
 import contextlib, faulthandler, io, json, logging, sys
 from hipthrust_cam import cli
-
 class ToStderr(logging.Handler):  # follows sys.stderr, so each case's warnings are its own
     def emit(self, record):
         sys.stderr.write(self.format(record) + "\n")

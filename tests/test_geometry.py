@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hipthrust_cam import geometry as g
+from hipthrust_cam.analysis import geometry as g
 
 
 def pts(*xy: tuple[float, float]) -> np.ndarray:
@@ -98,7 +98,7 @@ def test_matches_the_synthetic_ground_truth_conventions() -> None:
 
 def test_per_frame_features_match_the_array_features() -> None:
     """The analyzer's plain-float path gives the array path's numbers, NaN where unseen."""
-    from hipthrust_cam.features import (
+    from hipthrust_cam.analysis.features import (
         CHANNELS,
         FEATURE_NAMES,
         frame_features,

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from conftest import MODEL, SAMPLES
 
-from hipthrust_cam.lanes import Lane, LaneTracker, plan_lanes
-from hipthrust_cam.pose import native_stderr_quiet
-from hipthrust_cam.types import Frame, PoseFrame
+from hipthrust_cam.datatypes import Frame, PoseFrame
+from hipthrust_cam.pose.blazepose import native_stderr_quiet
+from hipthrust_cam.pose.lanes import Lane, LaneTracker, plan_lanes
 
 
 @pytest.mark.parametrize(
@@ -214,10 +214,10 @@ def test_lanes_give_one_trackers_poses_but_for_pixel_noise_after_the_seam(
 ) -> None:
     import dataclasses
 
+    from hipthrust_cam.app.runs import analyze_video
     from hipthrust_cam.config import Config
-    from hipthrust_cam.keypoints_io import load_keypoints
-    from hipthrust_cam.runs import analyze_video
-    from hipthrust_cam.types import SIDE_JOINTS
+    from hipthrust_cam.datatypes import SIDE_JOINTS
+    from hipthrust_cam.pose.keypoints import load_keypoints
 
     video = SAMPLES / "clean_left.mp4"
     one = clip_keypoints(video.name)  # one tracker over the whole video
@@ -244,8 +244,8 @@ def test_every_sample_through_two_lanes_matches_its_truth(video: str, tmp_path: 
     import dataclasses
     import json
 
+    from hipthrust_cam.app.runs import analyze_video
     from hipthrust_cam.config import Config
-    from hipthrust_cam.runs import analyze_video
 
     config = Config()
     config = dataclasses.replace(config, pose=dataclasses.replace(config.pose, lanes=2))

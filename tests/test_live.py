@@ -17,15 +17,16 @@ import numpy as np
 import pytest
 from conftest import MODEL, ROOT, SAMPLES
 
-from hipthrust_cam import feeds, live
-from hipthrust_cam.analyzer import Analyzer
+from hipthrust_cam.analysis.analyzer import Analyzer
+from hipthrust_cam.app import live
 from hipthrust_cam.cli import main
 from hipthrust_cam.config import load_config
-from hipthrust_cam.keypoints_io import load_keypoints, save_keypoints
+from hipthrust_cam.datatypes import Frame
+from hipthrust_cam.media import feeds
+from hipthrust_cam.media.voice import Voice
+from hipthrust_cam.media.window import DisplayError, check_display
+from hipthrust_cam.pose.keypoints import load_keypoints, save_keypoints
 from hipthrust_cam.synth.kinematics import SetSpec, simulate
-from hipthrust_cam.types import Frame
-from hipthrust_cam.voice import Voice
-from hipthrust_cam.window import DisplayError, check_display
 
 SAMPLE = SAMPLES / "clean_left.mp4"
 
@@ -491,8 +492,8 @@ def test_live_mp4_keeps_time_when_frames_are_dropped(tmp_path) -> None:
 
 def test_camera_unplugged_mid_set_still_writes_the_run(tmp_path, monkeypatch) -> None:
     """The camera path (reader thread, newest frame only) end to end, with a fake camera."""
-    from hipthrust_cam import runs
-    from hipthrust_cam.sources import SourceInfo
+    from hipthrust_cam.app import runs
+    from hipthrust_cam.media.sources import SourceInfo
 
     series = simulate(SetSpec(reps=1, setup_s=0.5, tail_s=0.3)).series
     w, h = series.image_size
@@ -530,7 +531,7 @@ def test_camera_unplugged_mid_set_still_writes_the_run(tmp_path, monkeypatch) ->
 
 
 def test_a_failing_video_encoder_never_loses_the_set(caplog) -> None:
-    from hipthrust_cam.video_io import VideoWriteError
+    from hipthrust_cam.media.video import VideoWriteError
 
     class FullDisk:
         writes = 0

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from conftest import MODEL, SAMPLES, require_clip
 
-from hipthrust_cam.pose import MediaPipePose, PoseError, ReplayPose
-from hipthrust_cam.silhouette import silhouette_profiles
-from hipthrust_cam.sources import SourceError, VideoFileSource
-from hipthrust_cam.types import Frame, KeypointSeries, Landmark, PoseFrame
+from hipthrust_cam.analysis.silhouette import silhouette_profiles
+from hipthrust_cam.datatypes import Frame, KeypointSeries, Landmark, PoseFrame
+from hipthrust_cam.media.sources import SourceError, VideoFileSource
+from hipthrust_cam.pose.blazepose import MediaPipePose, PoseError, ReplayPose
 
 
 def _frames(n: int, size: tuple[int, int] = (64, 48)) -> list[Frame]:
@@ -122,7 +122,7 @@ def _two_people_video(path) -> None:
     """Two lifters side by side (the bundled render and its mirror image)."""
     import cv2
 
-    from hipthrust_cam.video_io import H264Writer
+    from hipthrust_cam.media.video import H264Writer
 
     with (
         VideoFileSource(SAMPLES / "clean_left.mp4") as source,

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hipthrust_cam.report import (
+from hipthrust_cam.report.files import ReportError, rerender, write_atomic, write_run_reports
+from hipthrust_cam.report.page import render_html
+from hipthrust_cam.report.tables import (
     CSP,
     SAFETY_NOTE,
     parse_timeline_csv,
@@ -22,8 +24,6 @@ from hipthrust_cam.report import (
     target_bands,
     timeline_csv,
 )
-from hipthrust_cam.report_io import ReportError, rerender, write_atomic, write_run_reports
-from hipthrust_cam.report_page import render_html
 
 FPS = 30.0
 CUES = {

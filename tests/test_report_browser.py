@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from test_report import jpeg, make_run, tags
 
-from hipthrust_cam.report import CSP
-from hipthrust_cam.report_io import write_run_reports
+from hipthrust_cam.report.files import write_run_reports
+from hipthrust_cam.report.tables import CSP
 
 FLAGS = (
     "--headless",

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from hipthrust_cam.analysis.reps import RepCounter
 from hipthrust_cam.config import RepsConfig
-from hipthrust_cam.reps import RepCounter
 
 FPS = 30.0
 

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from hipthrust_cam.datatypes import SIDE_JOINTS, Landmark
 from hipthrust_cam.synth import SetSpec, degrade, simulate
 from hipthrust_cam.synth import truth as T
-from hipthrust_cam.types import SIDE_JOINTS, Landmark
 
 FAULT_CASES = [
     # (spec overrides, set-level faults expected)

@@ -8,7 +8,7 @@ import cv2
 import imageio_ffmpeg
 import numpy as np
 
-from hipthrust_cam.video_io import H264Writer
+from hipthrust_cam.media.video import H264Writer
 
 
 def _codec(path) -> str:
@@ -68,7 +68,7 @@ def test_ctrl_c_while_a_frame_goes_to_the_encoder_keeps_the_frame_and_the_video(
 def test_a_vanished_encoder_is_a_one_line_write_error(tmp_path) -> None:
     import pytest
 
-    from hipthrust_cam.video_io import VideoWriteError
+    from hipthrust_cam.media.video import VideoWriteError
 
     with H264Writer(tmp_path / "v.mp4", (64, 48), 10.0) as writer:
         writer._gen.close()  # what an interrupt inside imageio-ffmpeg leaves behind

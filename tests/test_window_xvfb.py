@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 from conftest import MODEL, ROOT, SAMPLES
 
-from hipthrust_cam.drawing import OverlayStyle, draw_banner
-from hipthrust_cam.window import check_display
+from hipthrust_cam.media.overlay import OverlayStyle, draw_banner
+from hipthrust_cam.media.window import check_display
 
 SAMPLE = SAMPLES / "feet_too_far.mp4"  # truth: feet too far on every rep, cue "Feet closer"
 CUE = "Feet closer"
@@ -197,7 +197,7 @@ def test_live_window_shows_the_overlay(xvfb, tmp_path) -> None:
 def test_window_opens_shows_and_closes(xvfb) -> None:
     code = (
         "import numpy as np\n"
-        "from hipthrust_cam.window import CvWindow\n"
+        "from hipthrust_cam.media.window import CvWindow\n"
         "with CvWindow('t') as w:\n"
         "    w.show(np.full((120, 160, 3), 128, np.uint8))\n"
         "    print(w.poll_key(50), w.is_open())\n"

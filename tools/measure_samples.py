@@ -1,6 +1,7 @@
 """Measure how well the pose model sees the rendered samples: detection rate, pixel error.
 
-Runs the bundled MediaPipe PoseLandmarker (VIDEO mode, through `hipthrust_cam.pose`) on each
+Runs the bundled MediaPipe PoseLandmarker (VIDEO mode, through
+`hipthrust_cam.pose.blazepose`) on each
 sample video (decoded from the committed mp4, so compression is included), re-simulates the
 ground-truth joints from the spec stored in the `.truth.json`, and compares the camera-side
 shoulder, hip, knee and ankle.
@@ -21,8 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from hipthrust_cam.datatypes import SIDE_JOINTS, Frame  # noqa: E402
 from hipthrust_cam.synth.kinematics import SetSpec, SyntheticSet, simulate  # noqa: E402
-from hipthrust_cam.types import SIDE_JOINTS, Frame  # noqa: E402
 
 JOINTS = ("shoulder", "hip", "knee", "ankle")
 
@@ -39,7 +40,7 @@ def measure(images, sim: SyntheticSet, model_path: Path | None = None) -> dict:
     labelling that fits better is reported (`model_side`): in these renders the model often
     names the near side "right" although it is the left (a known side-view ambiguity).
     """
-    from hipthrust_cam.pose import MediaPipePose
+    from hipthrust_cam.pose.blazepose import MediaPipePose
 
     errs = {(s, j): [] for s in ("left", "right") for j in JOINTS}
     detected = n = 0

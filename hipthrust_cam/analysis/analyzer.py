@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from hipthrust_cam.config import Config
-from hipthrust_cam.cues import CueManager
-from hipthrust_cam.faults import RepResult, frame_faults, json_safe, rep_faults
-from hipthrust_cam.features import (
+from hipthrust_cam.analysis.cues import CueManager
+from hipthrust_cam.analysis.faults import RepResult, frame_faults, json_safe, rep_faults
+from hipthrust_cam.analysis.features import (
     ANGLE_NAMES,
     CHANNELS,
     FEATURE_NAMES,
@@ -31,17 +30,18 @@ from hipthrust_cam.features import (
     joint_vector,
     point_features,
 )
-from hipthrust_cam.filters import SmootherParams, make_smoother
-from hipthrust_cam.measures import measure_rep
-from hipthrust_cam.reps import RepCounter, RepEvent
-from hipthrust_cam.setup import (
+from hipthrust_cam.analysis.filters import SmootherParams, make_smoother
+from hipthrust_cam.analysis.framing import (
     COUNTED_MOVEMENTS,
     MESSAGES,
     SetupTracker,
     classify_posture,
     classify_rep,
 )
-from hipthrust_cam.types import PROFILE_SAMPLES, SIDE_JOINTS, KeypointSeries, PoseFrame
+from hipthrust_cam.analysis.measures import measure_rep
+from hipthrust_cam.analysis.reps import RepCounter, RepEvent
+from hipthrust_cam.config import Config
+from hipthrust_cam.datatypes import PROFILE_SAMPLES, SIDE_JOINTS, KeypointSeries, PoseFrame
 
 SCHEMA_VERSION = 1
 DISCLAIMER = (

@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from hipthrust_cam.config import FaultsConfig
-from hipthrust_cam.measures import (  # noqa: F401  (re-exported: the measures' old home)
+from hipthrust_cam.analysis.measures import (  # noqa: F401  (re-exported: the measures' old home)
     PLAUSIBLE_AT_LOCKOUT,
     PLAUSIBLE_HEEL_LIFT,
     RepMeasures,
     measure_rep,
 )
+from hipthrust_cam.config import FaultsConfig
 
 POSSIBLE_BANDS: dict[str, str] = {"incomplete_lockout": "possible_band_deg"}
 """Fault code -> config field of the band past its limit where it is only "possible".

@@ -14,8 +14,8 @@ from collections import deque
 
 import numpy as np
 
-from hipthrust_cam.geometry import ANGLE_FUNCS, distance, point_angles
-from hipthrust_cam.types import SIDE_JOINTS, PoseFrame
+from hipthrust_cam.analysis.geometry import ANGLE_FUNCS, distance, point_angles
+from hipthrust_cam.datatypes import SIDE_JOINTS, PoseFrame
 
 ANGLE_NAMES: tuple[str, ...] = tuple(ANGLE_FUNCS)
 """hip_extension_deg, torso_angle_deg, knee_angle_deg, shin_angle_deg, head_angle_deg."""

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hipthrust_cam.analysis.measures import RepMeasures
 from hipthrust_cam.config import SetupConfig
-from hipthrust_cam.measures import RepMeasures
-from hipthrust_cam.types import SIDE_JOINTS, PoseFrame
+from hipthrust_cam.datatypes import SIDE_JOINTS, PoseFrame
 
 MESSAGES: dict[str, str] = {
     "nobody": "Nobody in frame",

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hipthrust_cam.features import ANGLE_NAMES
-from hipthrust_cam.reps import RepEvent
+from hipthrust_cam.analysis.features import ANGLE_NAMES
+from hipthrust_cam.analysis.reps import RepEvent
 
 _BOTTOM_WINDOW_S = 0.25  # frames this close before a rep's start (or end) are "at the bottom"
 _LUMBAR_S = slice(7, 13)  # profile samples over the lower back (0.45..0.8 of shoulder->hip)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hipthrust_cam.types import PROFILE_SAMPLES
+from hipthrust_cam.datatypes import PROFILE_SAMPLES
 
 MASK_THRESHOLD = 0.5
 MAX_REACH = 0.6

@@ -20,7 +20,7 @@ from typing import Any
 
 
 def _analyze_one(video: Path, out_dir: Path, config: Any, video_out: bool) -> Any:
-    from hipthrust_cam.runs import analyze_video
+    from hipthrust_cam.app.runs import analyze_video
 
     return analyze_video(video, out_dir, config, video_out=video_out)
 

@@ -27,10 +27,15 @@ from typing import Any
 
 import numpy as np
 
-from hipthrust_cam.drawing import OverlayStyle, draw_big_message, draw_setup_guide, draw_status
-from hipthrust_cam.feeds import Clock, LatestFrameFeed, PacedFeed, Recording, SystemClock
-from hipthrust_cam.pipeline import RunRecorder, RunSummary, write_outputs
-from hipthrust_cam.types import Frame, KeypointSeries
+from hipthrust_cam.app.pipeline import RunRecorder, RunSummary, write_outputs
+from hipthrust_cam.datatypes import Frame, KeypointSeries
+from hipthrust_cam.media.feeds import Clock, LatestFrameFeed, PacedFeed, Recording, SystemClock
+from hipthrust_cam.media.overlay import (
+    OverlayStyle,
+    draw_big_message,
+    draw_setup_guide,
+    draw_status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +283,7 @@ def _round(value: float | None) -> float | None:
 
 
 def _open_source(args: Any, config: Any) -> Any:
-    from hipthrust_cam.sources import CameraSource, VideoFileSource
+    from hipthrust_cam.media.sources import CameraSource, VideoFileSource
 
     if args.source is not None:
         return VideoFileSource(args.source, config.video.max_long_side)
@@ -316,11 +321,11 @@ def run_live(
         SourceError: The camera or video cannot be opened (exit status 2).
         DisplayError: No window can be opened (exit status 2).
     """
-    from hipthrust_cam.analyzer import Analyzer
-    from hipthrust_cam.runs import pose_backend, rep_table
-    from hipthrust_cam.video_io import H264Writer
-    from hipthrust_cam.voice import Voice
-    from hipthrust_cam.window import open_display
+    from hipthrust_cam.analysis.analyzer import Analyzer
+    from hipthrust_cam.app.runs import pose_backend, rep_table
+    from hipthrust_cam.media.video import H264Writer
+    from hipthrust_cam.media.voice import Voice
+    from hipthrust_cam.media.window import open_display
 
     clock = clock or CLOCK
     out_dir = _out_dir(args)
@@ -360,7 +365,7 @@ def run_live(
 def _write(
     out_dir: Path, analyzer: LiveAnalyzer, recorder: RunRecorder, info: Any, interrupted: bool
 ) -> RunSummary:
-    from hipthrust_cam.runs import source_meta
+    from hipthrust_cam.app.runs import source_meta
 
     series = KeypointSeries.from_frames(
         recorder.poses, (info.width, info.height), info.fps, str(info.name)

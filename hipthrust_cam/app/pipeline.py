@@ -23,10 +23,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from hipthrust_cam.drawing import OverlayStyle, draw, draw_skeleton
-from hipthrust_cam.keypoints_io import save_keypoints
-from hipthrust_cam.report_io import write_run_reports
-from hipthrust_cam.types import Frame, KeypointSeries, PoseFrame
+from hipthrust_cam.datatypes import Frame, KeypointSeries, PoseFrame
+from hipthrust_cam.media.overlay import OverlayStyle, draw, draw_skeleton
+from hipthrust_cam.pose.keypoints import save_keypoints
+from hipthrust_cam.report.files import write_run_reports
 
 log = logging.getLogger(__name__)
 

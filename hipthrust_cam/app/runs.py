@@ -16,16 +16,16 @@ from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Any
 
-from hipthrust_cam.analyzer import Analyzer
-from hipthrust_cam.interrupts import ctrl_c_held
-from hipthrust_cam.keypoints_io import KeypointsFileError, load_keypoints
-from hipthrust_cam.pipeline import RunRecorder, RunSummary, run_frames, write_outputs
-from hipthrust_cam.types import KeypointSeries
+from hipthrust_cam.analysis.analyzer import Analyzer
+from hipthrust_cam.app.pipeline import RunRecorder, RunSummary, run_frames, write_outputs
+from hipthrust_cam.datatypes import KeypointSeries
+from hipthrust_cam.native import ctrl_c_held
+from hipthrust_cam.pose.keypoints import KeypointsFileError, load_keypoints
 
 
 def pose_backend(config: Any, counter: Any = None) -> Any:
     """The MediaPipe backend configured from `config.pose` (`counter`: a shared one)."""
-    from hipthrust_cam.pose import MediaPipePose
+    from hipthrust_cam.pose.blazepose import MediaPipePose
 
     p = config.pose
     return _Shielded(
@@ -44,7 +44,7 @@ def pose_backend(config: Any, counter: Any = None) -> Any:
 
 def people_counter(config: Any) -> Any:
     """A people counter for trackers to share, or a stand-in context when none counts."""
-    from hipthrust_cam.pose import PeopleCounter
+    from hipthrust_cam.pose.blazepose import PeopleCounter
 
     p = config.pose
     if p.num_poses <= 1 or p.people_check_every <= 0:
@@ -118,8 +118,8 @@ def analyze_video(
         progress: Given the frame count, returns a per-frame callback (or None).
 
     """
-    from hipthrust_cam.lanes import LaneTracker, plan_lanes
-    from hipthrust_cam.sources import VideoFileSource
+    from hipthrust_cam.media.sources import VideoFileSource
+    from hipthrust_cam.pose.lanes import LaneTracker, plan_lanes
 
     def open_source(warn: bool = False) -> VideoFileSource:  # the lanes' readers stay quiet
         return VideoFileSource(video, config.video.max_long_side, warn=warn)
@@ -166,7 +166,7 @@ def _both_counted(
 
 
 def _writer(stack: ExitStack, out_dir: Path, info: Any, config: Any) -> _KeepGoing:
-    from hipthrust_cam.video_io import H264Writer
+    from hipthrust_cam.media.video import H264Writer
 
     size = (info.width, info.height)
     path = out_dir / "annotated.mp4"
@@ -175,7 +175,7 @@ def _writer(stack: ExitStack, out_dir: Path, info: Any, config: Any) -> _KeepGoi
 
 def _blank_frames(series: KeypointSeries) -> Iterator[Any]:
     """Black frames timed like `series`, for an analysis that needs no pixels."""
-    from hipthrust_cam.types import Frame
+    from hipthrust_cam.datatypes import Frame
 
     blank = _blank(series.image_size)
     return (Frame(i, float(t), blank) for i, t in enumerate(series.t_s))
@@ -192,7 +192,7 @@ class _KeepGoing:
         self.error: Exception | None = None
 
     def write(self, image: Any) -> None:
-        from hipthrust_cam.video_io import VideoWriteError
+        from hipthrust_cam.media.video import VideoWriteError
 
         if self.error is None:
             try:
@@ -203,7 +203,7 @@ class _KeepGoing:
 
 def reanalyse_keypoints(path: Path, out_dir: Path, config: Any) -> RunSummary:
     """Re-runs the analysis on a recorded `keypoints.npz` (no pose model, no video)."""
-    from hipthrust_cam.pose import ReplayPose
+    from hipthrust_cam.pose.blazepose import ReplayPose
 
     series = _load_keypoints(path)
     fps = series.fps if 1.0 <= series.fps <= 1000.0 else 30.0  # sizes buffers: keep it sane
@@ -262,8 +262,8 @@ def _blank(size: tuple[int, int]) -> Any:
 
 def rerender_run(run_dir: Path, config: Any | None = None) -> list[Path]:
     """Re-renders a run's CSV and HTML; with a config, re-analyses its keypoints first."""
-    from hipthrust_cam.report import ReportError
-    from hipthrust_cam.report_io import rerender
+    from hipthrust_cam.report.files import rerender
+    from hipthrust_cam.report.tables import ReportError
 
     if config is None:
         return rerender(run_dir)

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from hipthrust_cam.types import Frame
+from hipthrust_cam.datatypes import Frame
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ class Recording:
         return self
 
     def _guard(self, action: Any, *args: Any) -> None:
-        from hipthrust_cam.video_io import VideoWriteError
+        from hipthrust_cam.media.video import VideoWriteError
 
         if self._writer is None:
             return

@@ -14,8 +14,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from hipthrust_cam.report import signed_text
-from hipthrust_cam.types import SIDE_JOINTS, SKELETON_EDGES
+from hipthrust_cam.datatypes import SIDE_JOINTS, SKELETON_EDGES
+from hipthrust_cam.report.tables import signed_text
 
 FONT = cv2.FONT_HERSHEY_DUPLEX
 BGR = tuple[int, int, int]

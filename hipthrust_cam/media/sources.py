@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from hipthrust_cam.types import Frame
+from hipthrust_cam.datatypes import Frame
 
 log = logging.getLogger(__name__)
 

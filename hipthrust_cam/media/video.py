@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from hipthrust_cam.interrupts import ctrl_c_held
+from hipthrust_cam.native import ctrl_c_held
 
 log = logging.getLogger(__name__)
 

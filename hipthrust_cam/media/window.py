@@ -112,7 +112,7 @@ class CvWindow:
     def __enter__(self) -> CvWindow:
         import cv2
 
-        from hipthrust_cam.pose import native_stderr_quiet
+        from hipthrust_cam.native import native_stderr_quiet
 
         if self._probe:
             check_display()

@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import os
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -26,8 +24,9 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from hipthrust_cam.silhouette import silhouette_profiles
-from hipthrust_cam.types import NUM_LANDMARKS, Frame, KeypointSeries, Landmark, PoseFrame
+from hipthrust_cam.analysis.silhouette import silhouette_profiles
+from hipthrust_cam.datatypes import NUM_LANDMARKS, Frame, KeypointSeries, Landmark, PoseFrame
+from hipthrust_cam.native import native_stderr_quiet
 
 log = logging.getLogger(__name__)
 
@@ -41,48 +40,9 @@ class PoseError(Exception):
     """The pose model cannot be loaded or run; the message is one line for the user."""
 
 
-_quiet_lock = threading.Lock()
-_quiet_depth = 0
-_quiet_saved: tuple[int, int] | None = None  # (fd 2 as it was, /dev/null)
-
-
-@contextlib.contextmanager
-def native_stderr_quiet() -> Iterator[None]:
-    """Silences the C++ runtime's start-up chatter on fd 2 (it ignores Python's logging).
-
-    Only wraps model creation and the first inference; errors still surface as exceptions.
-    Safe across threads (several lanes start their models at once): fd 2 is redirected while
-    any thread is inside, and given back when the last one leaves.
-    """
-    global _quiet_depth, _quiet_saved
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    with _quiet_lock:
-        if _quiet_depth == 0:
-            sys.stderr.flush()
-            saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, fd)
-            _quiet_saved = (saved, devnull)
-        _quiet_depth += 1
-    try:
-        yield
-    finally:
-        with _quiet_lock:
-            _quiet_depth -= 1
-            if _quiet_depth == 0 and _quiet_saved is not None:
-                saved, devnull = _quiet_saved
-                os.dup2(saved, fd)
-                os.close(saved)
-                os.close(devnull)
-                _quiet_saved = None
-
-
 def default_model_path() -> Path:
     """`models/pose_landmarker_full.task` beside the package (an editable or source install)."""
-    return Path(__file__).resolve().parent.parent / "models" / MODEL_NAME
+    return Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
 
 
 class PoseBackend(Protocol):

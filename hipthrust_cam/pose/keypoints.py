@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from hipthrust_cam.atomic import atomic_open
-from hipthrust_cam.types import KeypointSeries
+from hipthrust_cam.datatypes import KeypointSeries
 
 FORMAT_VERSION = 1
 """Version of the on-disk layout written by `save_keypoints`."""

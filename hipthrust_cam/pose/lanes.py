@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from hipthrust_cam.types import Frame, PoseFrame
+from hipthrust_cam.datatypes import Frame, PoseFrame
 
 POLL_S = 0.1
 

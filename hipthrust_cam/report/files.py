@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 
 from hipthrust_cam.atomic import atomic_open
-from hipthrust_cam.report import (
+from hipthrust_cam.report.page import render_html
+from hipthrust_cam.report.tables import (
     ReportError,
     parse_timeline_csv,
     reps_csv,
     timeline_csv,
 )
-from hipthrust_cam.report_page import render_html
 
 __all__ = ["ReportError", "rerender", "thumbnail_name", "write_atomic", "write_run_reports"]
 

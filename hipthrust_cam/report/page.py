@@ -12,7 +12,8 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from hipthrust_cam.report import (
+from hipthrust_cam.report.plot import plots_html
+from hipthrust_cam.report.tables import (
     CSP,
     NOT_JUDGED,
     SAFETY_NOTE,
@@ -29,7 +30,6 @@ from hipthrust_cam.report import (
     signed_text,
     target_bands,
 )
-from hipthrust_cam.report_plot import plots_html
 
 MEASURES: tuple[tuple[str, str, str], ...] = (
     ("hip_extension_deg", "Hips", "180° = shoulders, hips and knees in a line"),

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from hipthrust_cam.report import NOT_JUDGED, Band, esc, fault_title, num, rep_faults
+from hipthrust_cam.report.tables import NOT_JUDGED, Band, esc, fault_title, num, rep_faults
 
 
 @dataclass(frozen=True)

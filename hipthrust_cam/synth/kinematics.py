@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from hipthrust_cam.datatypes import KeypointSeries
 from hipthrust_cam.synth import landmarks, truth
 from hipthrust_cam.synth.camera import CAMERA_HEIGHT_M, U_CENTRE, camera
-from hipthrust_cam.types import KeypointSeries
 
 BODY = {  # segment lengths as fractions of body height (adult proportions)
     "torso": 0.30, "thigh": 0.245, "shin": 0.25, "neck": 0.10, "upper_arm": 0.186,

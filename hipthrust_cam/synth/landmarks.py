@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from hipthrust_cam.types import (
+from hipthrust_cam.datatypes import (
     NUM_LANDMARKS,
     PROFILE_SAMPLES,
     SIDE_JOINTS,

@@ -1,0 +1,1 @@
+"""Whole runs, built from the layers below: the pipeline, `analyze`, batches and live."""
