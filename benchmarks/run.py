@@ -1,4 +1,4 @@
-"""Benchmark of `analyze` against its floor, the pose model (issue 9).
+"""Benchmark of `analyze` against its floor, the pose model.
 
 Usage:
     python benchmarks/run.py [--quick] [--video PATH] [--json OUT] [--profile]
@@ -182,6 +182,7 @@ def worker_pose(video: Path, keypoints: Path, pose_opts: dict[str, Any]) -> dict
 def _analyzer_only(series: Any, config: Any) -> dict[str, float]:
     """The analyzer's cost: every recorded pose through `push`, then `finish`, no pixels."""
     from hipthrust_cam.analysis.analyzer import Analyzer
+    from hipthrust_cam.report.assemble import build_report, timeline_columns
 
     poses = [series.frame(i) for i in range(len(series))]
     analyzer = Analyzer(config, series.image_size, offline=True)
@@ -191,8 +192,8 @@ def _analyzer_only(series: Any, config: Any) -> dict[str, float]:
     analyzer.finish()
     push_s = time.perf_counter() - t
     t = time.perf_counter()
-    analyzer.report({"name": "bench"})
-    analyzer.timeline()
+    build_report(analyzer, {"name": "bench"})
+    timeline_columns(analyzer)
     return {"analyzer_ms": push_s * 1e3 / max(1, len(poses)),
             "report_timeline_s": time.perf_counter() - t}  # fmt: skip
 

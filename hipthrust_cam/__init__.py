@@ -9,9 +9,11 @@ The loop `hipthrust-cam analyze` runs, minus drawing and writing::
             for result in analyzer.push(pose.detect(frame)):   # PoseFrame -> FrameResult
                 print(result.rep_count, result.phase, result.cue)
         analyzer.finish()                                  # flush the smoother's lag
-    report = analyzer.report({"path": "set.mp4"})          # report.json dict
+    report = build_report(analyzer, {"path": "set.mp4"})   # report.json dict
 
-Stages, one module each: sources -> pose -> features -> reps -> faults -> cues -> drawing/report.
+Layers, each importing only those before it: `datatypes`/`config` (leaves) -> `analysis`
+(pure numpy: features -> reps -> faults -> cues) -> `pose` -> `report` -> `media` -> `app`
+-> `cli`. `synth` renders sample videos with ground truth.
 """
 
 __version__ = "0.1.0"

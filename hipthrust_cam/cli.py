@@ -17,11 +17,18 @@ import threading
 import time
 import traceback
 import warnings
+from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, TextIO
 
 from hipthrust_cam import __version__
+
+if TYPE_CHECKING:  # imported lazily below: `--help` and bad arguments stay instant
+    from hipthrust_cam.app.pipeline import RunSummary
+    from hipthrust_cam.config import Config
+    from hipthrust_cam.datatypes import SourceInfo
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv"}
 RUN_MARKERS = ("report.json", "keypoints.npz", "annotated.mp4")
@@ -122,7 +129,7 @@ def _expand_videos(paths: list[Path]) -> list[Path]:
     return videos
 
 
-def _load_config(path: Path | None, model: Path | None = None) -> Any:
+def _load_config(path: Path | None, model: Path | None = None) -> Config:
     from dataclasses import replace
 
     from hipthrust_cam.config import load_config
@@ -138,7 +145,7 @@ def _load_config(path: Path | None, model: Path | None = None) -> Any:
     return config
 
 
-def _progress(name: str, total: int, stream: Any = sys.stderr) -> Any:
+def _progress(name: str, total: int, stream: TextIO = sys.stderr) -> Callable[[int], None] | None:
     if not stream.isatty():
         return None
     started = time.monotonic()
@@ -185,7 +192,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
     return _run_batch(videos, args, config)
 
 
-def _run_batch(videos: list[Path], args: argparse.Namespace, config: Any) -> int:
+def _run_batch(videos: list[Path], args: argparse.Namespace, config: Config) -> int:
     """Analyses several videos, one worker process per core; a bad file does not stop the rest."""
     from hipthrust_cam.app.batch import analyze_batch, default_workers
 
@@ -218,12 +225,40 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _run_live(args: argparse.Namespace) -> int:
-    from hipthrust_cam.app.live import run_live
+    from hipthrust_cam.app.live import LiveOptions, run_live
 
-    return int(run_live(args, _load_config(args.config, args.model)))
+    config = _load_config(args.config, args.model)
+    named = args.source if args.source is not None else Path(time.strftime("live-%Y%m%d-%H%M%S"))
+    out_dir = choose_out_dir(named, args.out, args.force)
+    options = LiveOptions(args.camera, args.source, not args.no_window, args.voice)
+    summary = run_live(options, config, out_dir, on_start=_live_started)
+    _print_live_end(summary)
+    return Exit.INTERRUPTED if summary.interrupted else Exit.OK
 
 
-def _print_summary(summary: Any) -> None:
+def _live_started(info: SourceInfo) -> None:
+    print(
+        f"hipthrust-cam: live from {info.name}; q or Esc ends the set, space pauses, "
+        "r resets the count",
+        file=sys.stderr,
+    )
+
+
+def _print_live_end(summary: RunSummary) -> None:
+    from hipthrust_cam.app.runs import rep_table
+
+    print(rep_table(summary.report))
+    live = summary.report["live"]
+    lat = live["latency_ms"]
+    print(
+        f"latency frame -> screen: median {lat['median']} ms, p95 {lat['p95']} ms; "
+        f"{live['frames_shown']} frames shown, {live['frames_dropped']} dropped"
+    )
+    state = " (interrupted: partial)" if summary.interrupted else ""
+    print(f"wrote {summary.out_dir}{state}: " + ", ".join(p.name for p in summary.files[:7]))
+
+
+def _print_summary(summary: RunSummary) -> None:
     from hipthrust_cam.app.runs import rep_table
 
     if sys.stderr.isatty():
@@ -288,13 +323,13 @@ def _os_message(exc: OSError) -> str:
     return _one_line(f"{where}{hint}")
 
 
-def _stop_now(signum: int, frame: Any) -> None:
+def _stop_now(signum: int, frame: FrameType | None) -> None:
     """A second Ctrl-C: leave at once (files already written are complete, never half)."""
     os.write(2, b"hipthrust-cam: stopped at once (second Ctrl-C)\n")
     os._exit(Exit.INTERRUPTED)
 
 
-def _first_interrupt(signum: int, frame: Any) -> None:
+def _first_interrupt(signum: int, frame: FrameType | None) -> None:
     """The first Ctrl-C stops reading (the run writes what it has); the next one exits."""
     signal.signal(signal.SIGINT, _stop_now)
     raise KeyboardInterrupt

@@ -16,6 +16,8 @@ from typing import Any
 
 import tomllib
 
+from hipthrust_cam.datatypes import json_safe
+
 
 class ConfigError(ValueError):
     """A configuration file or value is invalid; the message names the key."""
@@ -31,7 +33,7 @@ class PoseConfig:
     min_presence_confidence: float = 0.5  # [0, 1]
     min_tracking_confidence: float = 0.5  # [0, 1]
     segmentation: bool = True  # ask for the person mask (silhouette profiles)
-    people_check_every: int = 15  # frames between counts of the people in frame; 0 = every frame
+    count_people_every: int = 15  # frames between counts of the people in frame; 0 = every frame
     lanes: int = 0  # trackers side by side on consecutive stretches of a video; 0 = one per core
     lane_warmup_frames: int = 15  # frames a lane's tracker sees before its stretch (dropped)
     lane_min_frames: int = 100  # each lane tracks at least this many (fewer lanes if short)
@@ -242,15 +244,7 @@ class Config:
 
     def to_dict(self) -> dict[str, Any]:
         """The effective config as plain JSON-safe dicts (tuples become lists)."""
-        return _jsonable(dataclasses.asdict(self))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
+        return json_safe(dataclasses.asdict(self))
 
 
 # Values that must lie in a range: dotted key suffix -> (low, high), inclusive.
@@ -262,7 +256,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "min_confidence": (0.0, 1.0),
     "crf": (0, 51),
     "num_poses": (1, 10),
-    "people_check_every": (0, 10000),
+    "count_people_every": (0, 10000),
     "lanes": (0, 64),
     "lane_warmup_frames": (0, 1000),
     "lane_min_frames": (0, 10_000_000),
@@ -332,7 +326,7 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
         key = f"{prefix}{name}"
         hint = hints[name]
         if dataclasses.is_dataclass(hint):
-            kwargs[name] = _build(hint, raw, key + ".")
+            kwargs[name] = _build(typing.cast(type, hint), raw, key + ".")
         else:
             kwargs[name] = _coerce(hint, raw, key)
     obj = cls(**kwargs)

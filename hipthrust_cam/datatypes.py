@@ -1,15 +1,19 @@
 """Datatypes every stage shares.
 
-Inputs: nothing. Outputs: the `Landmark` enum, the `Frame` that sources yield, the
-`PoseFrame` the pose stage returns for one frame and the `KeypointSeries` that holds a whole
-recording. Coordinates are image pixels, x to the right and y *down*, of the upright frame.
-Missing data is NaN (coordinates) and 0 (visibility, presence); never a guess.
+Inputs: nothing. Outputs: the `Landmark` enum, the `Frame` that sources yield and the
+`SourceInfo` they describe themselves with, the `PoseFrame` the pose stage returns for one
+frame, the `KeypointSeries` that holds a whole recording, and `json_safe`. Coordinates are image
+pixels, x to the right and y *down*, of the upright frame. Missing data is NaN (coordinates) and
+0 (visibility, presence); never a guess.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 
@@ -104,6 +108,28 @@ class Frame:
     def __post_init__(self) -> None:
         if self.image.ndim != 3 or self.image.shape[2] != 3:
             raise ValueError(f"Frame.image must be (H, W, 3), got {self.image.shape}")
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a source says about itself before the first frame.
+
+    Attributes:
+        name: A path or "camera:N".
+        width: Upright frame width after any resizing, pixels.
+        height: Upright frame height after any resizing, pixels.
+        fps: Nominal frames per second (sanitised: a missing or absurd value becomes 30).
+        frame_count: Frames the container claims (0 when unknown, e.g. a camera).
+        scale: Factor applied to the decoded frames (1.0 = full size).
+
+    """
+
+    name: str
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    scale: float
 
 
 def _empty_profile() -> np.ndarray:
@@ -265,3 +291,20 @@ class KeypointSeries:
             back_profile=self.back_profile[i],
             front_profile=self.front_profile[i],
         )
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON-ready copy of `value`, recursively.
+
+    numpy scalars and arrays become plain Python, tuples lists, keys strings, and NaN or inf
+    None ("not judged").
+    """
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

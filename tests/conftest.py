@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CLIPS = ROOT.parent / "shared" / "clips"
 SAMPLES = ROOT / "sample_videos"
 MODEL = ROOT / "models" / "pose_landmarker_full.task"
-POSE_SETTINGS = "track1-census15"
+POSE_SETTINGS = "track1-count15"
 """Names the pose stage's default settings in cache keys: change it when they change."""
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from hipthrust_cam.analysis.analyzer import Analyzer, analyze_series
+from hipthrust_cam.analysis.analyzer import Analyzer
 from hipthrust_cam.analysis.framing import MESSAGES
 from hipthrust_cam.config import Config
 from hipthrust_cam.datatypes import KeypointSeries
+from hipthrust_cam.report.assemble import analyze_series, build_report
 
 GetKeypoints = Callable[[str], KeypointSeries]
 
@@ -132,7 +133,7 @@ def test_live_replay_counts_like_offline(clip_keypoints: GetKeypoints, clip: str
     for i in range(len(series)):
         results += live.push(series.frame(i))
     results += live.finish()
-    report = live.report({"path": clip})
+    report = build_report(live, {"path": clip})
     assert report["rep_count"] == offline["rep_count"] == 2
     feet = {f["code"] for r in offline["reps"] for f in r["faults"]} & {
         "feet_too_far",

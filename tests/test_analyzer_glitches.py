@@ -10,6 +10,7 @@ import pytest
 from hipthrust_cam.analysis.analyzer import Analyzer
 from hipthrust_cam.config import load_config
 from hipthrust_cam.datatypes import Landmark
+from hipthrust_cam.report.assemble import build_report
 from hipthrust_cam.synth.kinematics import SetSpec, simulate
 
 
@@ -42,6 +43,6 @@ def test_a_garbage_pose_after_a_stall_does_not_change_the_count(offline: bool) -
     for i in np.flatnonzero(keep):
         analyzer.push(series.frame(int(i)))
     analyzer.finish()
-    report = analyzer.report({"path": "stalled"})
+    report = build_report(analyzer, {"path": "stalled"})
     assert report["rep_count"] == truth
     assert all(not r["faults"] for r in report["reps"])

@@ -1,4 +1,4 @@
-"""Issue 8: every bad input or fault gives a clear one-line error, the right exit status, and
+"""Every bad input or fault gives a clear one-line error, the right exit status, and
 loses nothing that was already measured.
 
 The table runs `cli.main([...])` in-process in a scratch folder and checks the exit status, that

@@ -12,14 +12,14 @@ from hipthrust_cam.analysis.faults import (
     FRAME_ROWS,
     LUMBAR_MAX_CONFIDENCE,
     THRESHOLD_ROWS,
-    RepMeasures,
     frame_faults,
     lumbar_hyperextension,
-    measure_rep,
     rep_faults,
 )
 from hipthrust_cam.analysis.features import FEATURE_NAMES
+from hipthrust_cam.analysis.measures import measure_rep
 from hipthrust_cam.analysis.reps import RepEvent
+from hipthrust_cam.analysis.results import RepMeasures
 from hipthrust_cam.config import Config, FaultsConfig
 
 CFG = FaultsConfig()

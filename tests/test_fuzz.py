@@ -1,4 +1,4 @@
-"""Issue 8 fuzzing: mutated videos, keypoints files and configs never crash or hang the tool.
+"""Fuzzing: mutated videos, keypoints files and configs never crash or hang the tool.
 
 Each case runs the CLI (`cli.main`) and must end with status 0 (analysed) or 2 (bad input, one
 line on stderr), never 1 (an uncaught internal error) and never a traceback. Seeded byte

@@ -26,6 +26,7 @@ from hipthrust_cam.media import feeds
 from hipthrust_cam.media.voice import Voice
 from hipthrust_cam.media.window import DisplayError, check_display
 from hipthrust_cam.pose.keypoints import load_keypoints, save_keypoints
+from hipthrust_cam.report.assemble import build_report
 from hipthrust_cam.synth.kinematics import SetSpec, simulate
 
 SAMPLE = SAMPLES / "clean_left.mp4"
@@ -185,7 +186,7 @@ def test_camera_feed_raises_the_readers_error_in_the_loop() -> None:
 
 def test_loop_counts_every_rep_and_measures_latency(synthetic) -> None:
     loop, analyzer, _, interrupted = _loop(synthetic, ScriptedDisplay(), cost_s=0.02)
-    report = analyzer.report({"name": "synthetic"})
+    report = build_report(analyzer.inner, {"name": "synthetic"})
     assert not interrupted and loop.ended_by == "video ended"
     assert report["rep_count"] == 3
     assert loop.shown == len(synthetic.series)
@@ -215,16 +216,15 @@ def test_space_pauses_and_shows_paused_until_pressed_again(synthetic) -> None:
     assert len(paused) == 3
     assert all(not np.array_equal(img, display.images[29]) for img in paused)  # "PAUSED" drawn
     assert pose.seen == list(range(len(synthetic.series)))  # paused frames were not skipped
-    assert analyzer.report({})["rep_count"] == 3
+    assert len(analyzer.inner.reps) == 3
 
 
 def test_r_resets_the_shown_count_but_the_report_keeps_every_rep(synthetic) -> None:
     series = synthetic.series
     reset_at = int(np.searchsorted(series.t_s, synthetic.truth["reps"][2]["start_s"] + 0.3))
     _, analyzer, *_ = _loop(synthetic, ScriptedDisplay(keys={reset_at: "r"}))
-    report = analyzer.report({})
-    assert report["rep_count"] == 3
-    resets = report["live"]["count_resets"]
+    assert len(analyzer.inner.reps) == 3
+    resets = analyzer.resets
     assert resets == [{"t_s": pytest.approx(series.t_s[reset_at - 1], abs=0.05), "reps_before": 2}]
     assert analyzer.base == 2
 
@@ -531,7 +531,7 @@ def test_camera_unplugged_mid_set_still_writes_the_run(tmp_path, monkeypatch) ->
 
 
 def test_a_failing_video_encoder_never_loses_the_set(caplog) -> None:
-    from hipthrust_cam.media.video import VideoWriteError
+    from hipthrust_cam.media.video import OptionalVideo, VideoWriteError
 
     class FullDisk:
         writes = 0
@@ -547,7 +547,7 @@ def test_a_failing_video_encoder_never_loses_the_set(caplog) -> None:
         def __exit__(self, *exc) -> None:
             return None
 
-    with feeds.Recording(FullDisk()) as recording:
+    with OptionalVideo(FullDisk(), live._recording_failed) as recording:
         for _ in range(20):
             recording.write(np.zeros((4, 4, 3), np.uint8))
     assert FullDisk.writes == 5

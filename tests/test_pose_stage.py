@@ -9,7 +9,9 @@ from conftest import MODEL, SAMPLES, require_clip
 from hipthrust_cam.analysis.silhouette import silhouette_profiles
 from hipthrust_cam.datatypes import Frame, KeypointSeries, Landmark, PoseFrame
 from hipthrust_cam.media.sources import SourceError, VideoFileSource
-from hipthrust_cam.pose.blazepose import MediaPipePose, PoseError, ReplayPose
+from hipthrust_cam.pose.blazepose import MediaPipePose
+from hipthrust_cam.pose.protocol import PoseError
+from hipthrust_cam.pose.replay import ReplayPose
 
 
 def _frames(n: int, size: tuple[int, int] = (64, 48)) -> list[Frame]:
@@ -161,9 +163,9 @@ def test_streamed_poses_equal_detected_ones_with_the_count_running_behind(tmp_pa
     _two_people_video(path)
     with VideoFileSource(path) as source:
         frames = list(source)
-    with MediaPipePose(MODEL, people_check_every=4) as pose:
+    with MediaPipePose(MODEL, count_people_every=4) as pose:
         detected = [pose.detect(frame) for frame in frames]
-    with MediaPipePose(MODEL, people_check_every=4) as pose:
+    with MediaPipePose(MODEL, count_people_every=4) as pose:
         streamed = list(pose.stream(frames, lag=3))
     assert [f.index for f, _ in streamed] == [f.index for f in frames]
     assert [p.num_poses for _, p in streamed] == [p.num_poses for p in detected]

@@ -2,10 +2,11 @@
 
 Inputs: `PoseFrame`s in time order (`push`), then `finish`. Outputs: one `FrameResult` per frame
 once it is final (at once live; `lag_frames` later offline, where a centred smoother is used),
-a `RepResult` on the frame each rep is finalised, the report.json dict (`report`, valid at any
-time) and a per-frame timeline. The loop per frame:
+a `RepResult` on the frame each rep is finalised, and read-only state for the report (`reps`,
+`rejected`, `partials`, `setup_summary()`, `timeline`; `report.assemble` turns it into
+report.json). The loop per frame:
 
-    setup checks (raw pose) -> side lock -> gated joints -> smoother -> angles
+    framing checks (raw pose) -> side lock -> gated joints -> smoother -> angles
     -> RepCounter.update(hip extension) -> on a rep: measures, movement, faults
     -> CueManager.update(live faults, rep faults) -> FrameResult
 """
@@ -13,14 +14,14 @@ time) and a per-frame timeline. The loop per frame:
 from __future__ import annotations
 
 import math
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 
 from hipthrust_cam.analysis.cues import CueManager
-from hipthrust_cam.analysis.faults import RepResult, frame_faults, json_safe, rep_faults
+from hipthrust_cam.analysis.faults import frame_faults, rep_faults
 from hipthrust_cam.analysis.features import (
     ANGLE_NAMES,
     CHANNELS,
@@ -34,65 +35,66 @@ from hipthrust_cam.analysis.filters import SmootherParams, make_smoother
 from hipthrust_cam.analysis.framing import (
     COUNTED_MOVEMENTS,
     MESSAGES,
+    MovementGuess,
     SetupTracker,
     classify_posture,
     classify_rep,
 )
 from hipthrust_cam.analysis.measures import measure_rep
 from hipthrust_cam.analysis.reps import RepCounter, RepEvent
+from hipthrust_cam.analysis.results import FrameResult, RepResult
 from hipthrust_cam.config import Config
-from hipthrust_cam.datatypes import PROFILE_SAMPLES, SIDE_JOINTS, KeypointSeries, PoseFrame
-
-SCHEMA_VERSION = 1
-DISCLAIMER = (
-    "Technique feedback, not medical advice. If anything hurts, stop and see a professional."
+from hipthrust_cam.datatypes import (
+    PROFILE_SAMPLES,
+    SIDE_JOINTS,
+    PoseFrame,
 )
+
 _BUFFER_S = 90.0  # per-frame features kept for measuring the rep in progress, s
 _PRE_S = 0.6  # features kept from before a rep's start, s
-_POSTURE_MIN_FRAMES = 30  # frames in another movement's posture before saying so
 _KEY_INDEX = {  # landmarks every lockout angle needs, per side (their least visible one counts)
     side: [SIDE_JOINTS[side][j] for j in ("shoulder", "hip", "knee", "ankle")]
     for side in ("left", "right")
 }
 
 
-@dataclass(frozen=True)
-class FrameResult:
-    """Everything the display and the report need about one frame.
-
-    Attributes:
-        t_s: Frame time, s.
-        pose: The raw pose of this frame.
-        side: "left"/"right" side judged, None before anyone was seen.
-        angles: The five angles, deg (NaN = not judged).
-        phase: "setup" | "bottom" | "concentric" | "lockout" | "eccentric".
-        rep_count: Counted reps so far.
-        active_faults: Fault codes live at this frame.
-        cue: (code, text) to show now, or None.
-        good_rep: Show the positive sign now.
-        messages: Setup guidance in plain words.
-        rep_completed: The rep finalised at this frame, if any.
-    """
-
-    t_s: float
-    pose: PoseFrame
-    side: str | None
-    angles: dict[str, float]
-    phase: str
-    rep_count: int
-    active_faults: tuple[str, ...]
-    cue: tuple[str, str] | None
-    good_rep: bool
-    messages: tuple[str, ...]
-    rep_completed: RepResult | None = None
-
-
 @dataclass
-class _Timeline:
+class Timeline:
+    """Per-frame record of a set, one entry per final frame (for the report's timeline)."""
+
     t_s: list[float] = field(default_factory=list)
     phase: list[str] = field(default_factory=list)
-    angles: list[list[float]] = field(default_factory=list)
-    faults: list[tuple[str, ...]] = field(default_factory=list)
+    angles: list[list[float]] = field(default_factory=list)  # ANGLE_NAMES order, deg
+    faults: list[tuple[str, ...]] = field(default_factory=list)  # live fault codes
+
+
+class _Buffered(NamedTuple):
+    """One final frame kept for measuring the rep in progress."""
+
+    t_s: float
+    features: np.ndarray  # (len(FEATURE_NAMES),) in that order
+    back_profile: np.ndarray  # (PROFILE_SAMPLES,) torso lengths
+    front_profile: np.ndarray  # (PROFILE_SAMPLES,) torso lengths
+    key_visibility: float  # least visibility of shoulder, hip, knee, ankle
+
+
+@dataclass(frozen=True)
+class SetupSummary:
+    """What the set was, for the report's setup block.
+
+    Attributes:
+        side: "left"/"right" side judged, None if nobody was seen.
+        view: "side", "front" or "unknown".
+        variant: "bench" or "bridge" once a rep counted, else None.
+        movement: The counted reps' movement, or what else it looks like, or "unknown".
+        warning_codes: Framing codes that held over the set (keys of `framing.MESSAGES`).
+    """
+
+    side: str | None
+    view: str
+    variant: str | None
+    movement: str
+    warning_codes: tuple[str, ...]
 
 
 PLAUSIBLE_HIP_DEG = (40.0, 240.0)
@@ -142,14 +144,12 @@ class Analyzer:
         self._counter = RepCounter(config.reps)
         self._cues = CueManager(config.cues)
         self._pending: deque[PoseFrame] = deque()
-        self._buffer: deque[tuple[float, np.ndarray, np.ndarray, np.ndarray, float]] = deque(
-            maxlen=max(int(_BUFFER_S * fps), 100)
-        )
-        self._timeline = _Timeline()
+        self._buffer: deque[_Buffered] = deque(maxlen=max(int(_BUFFER_S * fps), 100))
+        self._movement = MovementGuess()
+        self.timeline = Timeline()
         self.reps: list[RepResult] = []
         self.rejected: list[RepResult] = []
-        self.partials: list[dict[str, Any]] = []
-        self._postures: Counter[str] = Counter()
+        self.partials: list[RepEvent] = []
 
     # -- streaming --------------------------------------------------------------------------------
 
@@ -185,17 +185,17 @@ class Analyzer:
             f = self._limbs.apply(point_features(vec, side))
             feats = np.array([f[name] for name in FEATURE_NAMES])
         key_vis = min(pose.visibility[_KEY_INDEX[side]].tolist()) if side else math.nan
-        self._buffer.append((t, feats, pose.back_profile, pose.front_profile, key_vis))
+        self._buffer.append(_Buffered(t, feats, pose.back_profile, pose.front_profile, key_vis))
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}
         event = self._counter.update(t, _plausible_hip(angles["hip_extension_deg"]))
         phase = self._counter.phase
         live = self._live_faults(angles, phase, feats)
         rep, codes = self._on_event(event) if event is not None else (None, None)
         cue, good = self._cues.update(t, live, codes)
-        self._timeline.t_s.append(t)
-        self._timeline.phase.append(phase)
-        self._timeline.angles.append([angles[n] for n in ANGLE_NAMES])
-        self._timeline.faults.append(live)
+        self.timeline.t_s.append(t)
+        self.timeline.phase.append(phase)
+        self.timeline.angles.append([angles[n] for n in ANGLE_NAMES])
+        self.timeline.faults.append(live)
         return FrameResult(
             t, pose, side, angles, phase, len(self.reps), live, cue, good, self._messages(), rep
         )
@@ -209,38 +209,14 @@ class Analyzer:
             "shoulder_above_ankle": float(feats[FEATURE_NAMES.index("shoulder_above_ankle")]),
         }
         label = classify_posture(posture, self.cfg.setup)
-        if label != "unknown":
-            self._postures[label] += 1
+        self._movement.add_posture(label)
         if phase != "lockout" or not self._countable() or label not in COUNTED_MOVEMENTS:
             return ()
-        return frame_faults(angles, self.cfg.faults, self._variant())
+        return frame_faults(angles, self.cfg.faults, self._movement.variant())
 
     def _other_movement(self) -> str | None:
-        """With no rep counted: the other movement this looks like, if the evidence is clear.
-
-        Labels of rejected rep candidates come first, then the posture most frames show; a
-        candidate that matched nothing says "unknown" only when the whole body was in frame.
-        """
-        if self.reps:
-            return None
-        labels = Counter(r.movement for r in self.rejected if r.movement != "unknown")
-        if labels:
-            return labels.most_common(1)[0][0]
-        if self._postures:
-            label, count = self._postures.most_common(1)[0]
-            enough = count >= max(_POSTURE_MIN_FRAMES, 0.3 * self._setup.detected)
-            if label not in COUNTED_MOVEMENTS and enough:
-                return label
-        body_out = {"knees_out", "feet_out"} & set(self._setup.set_codes())
-        return "unknown" if self.rejected and not body_out else None
-
-    def _variant(self) -> str:
-        """The variant, "bridge" or "bench": by the counted reps, or before any by the postures."""
-        bridges = sum(r.movement == "glute_bridge" for r in self.reps)
-        if self.reps:
-            return "bridge" if bridges * 2 > len(self.reps) else "bench"
-        bridge_like = self._postures["glute_bridge"] > self._postures["hip_thrust"]
-        return "bridge" if bridge_like else "bench"
+        body_out = bool({"knees_out", "feet_out"} & set(self._setup.set_codes()))
+        return self._movement.other_movement(self._setup.detected, body_out)
 
     def _countable(self) -> bool:
         return self._setup.view != "front" and not (self.rejected and not self.reps)
@@ -254,24 +230,21 @@ class Analyzer:
     # -- reps -------------------------------------------------------------------------------------
 
     def _frames_since(self, t0: float) -> dict[str, np.ndarray]:
-        rows = [r for r in self._buffer if r[0] >= t0]
+        rows = [r for r in self._buffer if r.t_s >= t0]
         if not rows:
             rows = [self._buffer[-1]]
-        out = {"t_s": np.array([r[0] for r in rows])}
-        feats = np.stack([r[1] for r in rows])
+        out = {"t_s": np.array([r.t_s for r in rows])}
+        feats = np.stack([r.features for r in rows])
         out.update({name: feats[:, i] for i, name in enumerate(FEATURE_NAMES)})
-        out["key_visibility"] = np.array([r[4] for r in rows])
-        out["back_profile"] = (
-            np.stack([r[2] for r in rows]).reshape(-1, PROFILE_SAMPLES).astype(np.float64)
-        )
-        out["front_profile"] = (
-            np.stack([r[3] for r in rows]).reshape(-1, PROFILE_SAMPLES).astype(np.float64)
-        )
+        out["key_visibility"] = np.array([r.key_visibility for r in rows])
+        for name in ("back_profile", "front_profile"):
+            profiles = np.stack([getattr(r, name) for r in rows])
+            out[name] = profiles.reshape(-1, PROFILE_SAMPLES).astype(np.float64)
         return out
 
     def _on_event(self, event: RepEvent) -> tuple[RepResult | None, tuple[str, ...] | None]:
         if event.kind != "rep":
-            self.partials.append(_partial_dict(event))
+            self.partials.append(event)
             return None, None
         frames = self._frames_since(event.start_s - _PRE_S)
         m = measure_rep(len(self.reps) + 1, event, frames, self._gate)
@@ -286,39 +259,29 @@ class Analyzer:
         movement = classify_rep(m, bottom, self.cfg.setup)
         if self._setup.view == "front" or movement not in COUNTED_MOVEMENTS:
             self.rejected.append(RepResult(m, (), movement))
+            self._movement.add_rep(movement, counted=False)
             return None, None
         variant = "bridge" if movement == "glute_bridge" else "bench"
         faults = tuple(rep_faults(m, self.cfg.faults, variant))
         rep = RepResult(m, faults, movement)
         self.reps.append(rep)
+        self._movement.add_rep(movement, counted=True)
         return rep, tuple(f.code for f in faults if not f.possible)  # possible: not cued
 
     # -- outputs ----------------------------------------------------------------------------------
 
-    def report(self, source: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
-        """The report.json dict (schema_version 1), valid at any time, NaN as null."""
-        texts = self.cfg.cues.texts
-        reps = [r.to_dict(texts) for r in self.reps]
-        return json_safe(
-            {
-                "schema_version": SCHEMA_VERSION,
-                "source": dict(source),
-                "setup": self._setup_dict(),
-                "rep_count": len(self.reps),
-                "reps": reps,
-                "partial_reps": list(self.partials),
-                "summary": self._summary(partial),
-                "config": self.cfg.to_dict(),
-                "disclaimer": DISCLAIMER,
-            }
-        )
+    @property
+    def side(self) -> str | None:
+        """The side judged so far ("left"/"right"), None before anyone was seen."""
+        return self._side.side
 
-    def _setup_dict(self) -> dict[str, Any]:
+    def setup_summary(self) -> SetupSummary:
+        """What the set was so far: side, view, variant, movement and set-level warnings."""
         codes = list(self._setup.set_codes())
-        counted = Counter(r.movement for r in self.reps)
+        counted = self._movement.movement()
         other = self._other_movement()
-        if self.reps:
-            movement = counted.most_common(1)[0][0]
+        if counted is not None:
+            movement = counted
         elif other is not None:
             movement = other
             if self._setup.view != "front":
@@ -328,95 +291,9 @@ class Analyzer:
         variant = None
         if self.reps:
             variant = "bridge" if movement == "glute_bridge" else "bench"
-        return {
-            "side": self._side.side,
-            "view": self._setup.view,
-            "variant": variant,
-            "movement": movement,
-            "warnings": [MESSAGES[c] for c in codes],
-            "warning_codes": codes,
-            "side_view_only": "Knees caving in needs a front view; a side view cannot judge it.",
-            "rejected_candidates": [
-                {"start_s": r.measures.start_s, "end_s": r.measures.end_s, "movement": r.movement}
-                for r in self.rejected
-            ],
-        }
-
-    def _summary(self, partial: bool) -> dict[str, Any]:
-        counts = Counter(f.code for r in self.reps for f in r.faults if not f.possible)
-        possible = Counter(f.code for r in self.reps for f in r.faults if f.possible)
-        rank = {code: i for i, code in enumerate(self.cfg.cues.priority)}
-        top = min(counts, key=lambda c: (-counts[c], rank.get(c, len(rank)))) if counts else None
-        t = self._timeline.t_s
-        return {
-            "clean_reps": sum(r.clean for r in self.reps),
-            "most_frequent_fault": top,
-            "most_frequent_cue": self.cfg.cues.texts.get(top) if top else None,
-            "fault_counts": dict(counts),
-            "possible_fault_counts": dict(possible),
-            "set_duration_s": (t[-1] - t[0]) if len(t) > 1 else 0.0,
-            "time_under_tension_s": sum(r.measures.end_s - r.measures.start_s for r in self.reps),
-            "judged_reps": sum(r.measures.judged for r in self.reps),
-            "partial": partial,
-        }
-
-    def timeline(self) -> dict[str, np.ndarray | list]:
-        """Per-frame: t_s, phase, rep (1-based, 0 none), the five angles, faults (";"-joined)."""
-        tl = self._timeline
-        t = np.array(tl.t_s, dtype=np.float64)
-        rep = np.zeros(len(t), dtype=np.int32)
-        faults = [set(f) for f in tl.faults]
-        for r in self.reps:
-            m = r.measures
-            rep[(t >= m.start_s) & (t <= m.end_s)] = m.index
-            for f in r.faults:
-                for i in np.flatnonzero((t >= f.t_start_s) & (t <= f.t_end_s)):
-                    faults[i].add(f.code)
-        angles = np.array(tl.angles, dtype=np.float64).reshape(len(t), len(ANGLE_NAMES))
-        out: dict[str, np.ndarray | list] = {"t_s": t, "phase": list(tl.phase), "rep": rep}
-        out.update({name: angles[:, i] for i, name in enumerate(ANGLE_NAMES)})
-        out["faults"] = [";".join(sorted(f)) for f in faults]
-        return out
+        return SetupSummary(self.side, self._setup.view, variant, movement, tuple(codes))
 
 
 def _nanmedian(values: np.ndarray) -> float:
     values = values[np.isfinite(values)]
     return float(np.median(values)) if values.size else math.nan
-
-
-def _partial_dict(event: RepEvent) -> dict[str, Any]:
-    return {
-        "start_s": event.start_s,
-        "end_s": event.end_s,
-        "peak_hip_deg": event.peak_deg,
-        "rom_deg": event.rom_deg,
-        "reached_lockout": False,
-    }
-
-
-def analyze_series(
-    series: KeypointSeries, config: Config
-) -> tuple[list[FrameResult], dict[str, Any]]:
-    """Analyse a whole recording offline.
-
-    Args:
-        series: The recording's keypoints.
-        config: The effective config.
-
-    Returns:
-        (one `FrameResult` per frame, the report.json dict).
-    """
-    fps = float(series.fps) if series.fps and series.fps > 0 else 30.0
-    analyzer = Analyzer(config, series.image_size, offline=True, fps=fps)
-    results: list[FrameResult] = []
-    for i in range(len(series)):
-        results.extend(analyzer.push(series.frame(i)))
-    results.extend(analyzer.finish())
-    source = {
-        "path": series.source,
-        "fps": fps,
-        "frames": len(series),
-        "image_size": list(series.image_size),
-        "duration_s": float(series.t_s[-1] - series.t_s[0]) if len(series) > 1 else 0.0,
-    }
-    return results, analyzer.report(source)

@@ -1,11 +1,9 @@
 """The fault table: which faults a measured rep shows.
 
-Inputs: a rep's `RepMeasures` (see `measures`, re-exported here with `measure_rep`). Outputs:
-the `Fault`s it shows. A fault is a pure function
-`(RepMeasures, FaultsConfig) -> Fault | None`; the plain threshold checks are rows of
-`THRESHOLD_ROWS`. Lumbar hyperextension combines several proxies into a confidence: it is a
-heuristic about technique, never a diagnosis. `RepResult` bundles a counted rep's measures,
-faults and movement label, and renders its report.json entry (`json_safe` turns NaN into null).
+Inputs: a rep's `RepMeasures` (see `measures`). Outputs: the `Fault`s it shows. A fault is a
+pure function `(RepMeasures, FaultsConfig) -> Fault | None`; the plain threshold checks are
+rows of `THRESHOLD_ROWS`. Lumbar hyperextension combines several proxies into a confidence: it
+is a heuristic about technique, never a diagnosis.
 """
 
 from __future__ import annotations
@@ -13,17 +11,10 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
-from hipthrust_cam.analysis.measures import (  # noqa: F401  (re-exported: the measures' old home)
-    PLAUSIBLE_AT_LOCKOUT,
-    PLAUSIBLE_HEEL_LIFT,
-    RepMeasures,
-    measure_rep,
-)
+from hipthrust_cam.analysis.results import Fault, RepMeasures
 from hipthrust_cam.config import FaultsConfig
 
 POSSIBLE_BANDS: dict[str, str] = {"incomplete_lockout": "possible_band_deg"}
@@ -31,34 +22,11 @@ POSSIBLE_BANDS: dict[str, str] = {"incomplete_lockout": "possible_band_deg"}
 
 The hip is the landmark a bar, dumbbell or plate on the hips hides; the pose model then places
 it a few degrees off while still reporting it visible (~1.0 on the dumbbell clips), so a
-lockout read just short of the limit may be a full one. Issue 5 asks for a "possible
-incomplete lockout" there; a reading clearly short (beyond the band) is a plain fault.
+lockout read just short of the limit may be a full one: it is reported as a "possible
+incomplete lockout", not cued; a reading clearly short (beyond the band) is a plain fault.
 """
 LUMBAR_MAX_CONFIDENCE = 0.8
 """Ceiling of the lumbar-hyperextension confidence: no 2D proxy sees the lumbar spine."""
-
-
-@dataclass(frozen=True)
-class Fault:
-    """A fault seen on one rep.
-
-    Attributes:
-        code: Fault code (a key of the cue texts).
-        value: The measured value (unit of the limit).
-        limit: The limit it crossed.
-        confidence: How much to trust it, [0, 1].
-        t_start_s, t_end_s: When it was seen, s.
-        possible: The reading is within the 2D measurement error of the limit: reported as a
-            possible fault, not cued.
-    """
-
-    code: str
-    value: float
-    limit: float
-    confidence: float
-    t_start_s: float
-    t_end_s: float
-    possible: bool = False
 
 
 _OPS: dict[str, Callable[[float, float], bool]] = {">": operator.gt, "<": operator.lt}
@@ -210,60 +178,3 @@ def frame_faults(
         if math.isfinite(value) and _OPS[op](value, getattr(getattr(cfg, code), field)):
             out.append(code)
     return tuple(out)
-
-
-def with_index(m: RepMeasures, index: int) -> RepMeasures:
-    """The same measures renumbered."""
-    return replace(m, index=index)
-
-
-@dataclass(frozen=True)
-class RepResult:
-    """A counted rep: its measures, faults and movement label."""
-
-    measures: RepMeasures
-    faults: tuple[Fault, ...]
-    movement: str
-
-    @property
-    def clean(self) -> bool:
-        """No fault fired (a merely possible one does not spoil the rep)."""
-        return not any(not f.possible for f in self.faults)
-
-    def to_dict(self, texts: dict[str, str]) -> dict[str, Any]:
-        """The report.json entry (JSON-safe except NaN, see `json_safe`)."""
-        m = self.measures
-        out: dict[str, Any] = {k: getattr(m, k) for k in m.__dataclass_fields__}
-        out["movement"] = self.movement
-        out["faults"] = [
-            {
-                "code": f.code,
-                "value": f.value,
-                "limit": f.limit,
-                "cue": texts.get(f.code, f.code),
-                "confidence": f.confidence,
-                "t_start_s": f.t_start_s,
-                "t_end_s": f.t_end_s,
-                "possible": f.possible,
-            }
-            for f in self.faults
-        ]
-        return out
-
-
-def json_safe(value: Any) -> Any:
-    """Recursively turn numpy scalars into Python ones and NaN/inf into None."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [json_safe(v) for v in value.tolist()]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    return value

@@ -1,21 +1,22 @@
-"""Setup checks: camera view, body in frame, people in frame, and what movement this is.
+"""Framing checks: camera view, body in frame, people in frame, and what movement this is.
 
-Inputs: raw `PoseFrame`s (before smoothing), the image size, and per-rep measures. Outputs:
-plain-language messages for the current frame, a set-level summary for the report (view,
-warnings), and a movement label per candidate rep ("hip_thrust", "glute_bridge", or a guess at
-what else it is). Only hip thrusts and glute bridges are counted as reps.
+Inputs: raw `PoseFrame`s (before smoothing), the image size, per-frame postures and per-rep
+measures. Outputs: plain-language messages for the current frame, a set-level summary for the
+report (view, warnings), a movement label per candidate rep ("hip_thrust", "glute_bridge", or a
+guess at what else it is) and, over the set, the movement and variant (`MovementGuess`). Only
+hip thrusts and glute bridges are counted as reps.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 
 import numpy as np
 
-from hipthrust_cam.analysis.measures import RepMeasures
+from hipthrust_cam.analysis.results import RepMeasures
 from hipthrust_cam.config import SetupConfig
 from hipthrust_cam.datatypes import SIDE_JOINTS, PoseFrame
 
@@ -32,6 +33,7 @@ MESSAGES: dict[str, str] = {
 COUNTED_MOVEMENTS = ("hip_thrust", "glute_bridge")
 _RECENT = 45  # frames of recent history for live messages (~1.5 s at 30 fps)
 _SPREAD_HISTORY = 900  # frames of left-right spread kept for the view decision
+_POSTURE_MIN_FRAMES = 30  # frames in another movement's posture before saying so
 _PAIRS = ("shoulder", "hip")
 _LEGS = ("knee", "ankle")
 
@@ -245,3 +247,61 @@ def classify_rep(m: RepMeasures, bottom: dict[str, float], cfg: SetupConfig) -> 
     """
     names = ("hip_extension_deg", "knee_angle_deg", "torso_angle_deg", "shoulder_above_ankle")
     return classify_posture({**{k: getattr(m, k) for k in names}, **bottom}, cfg)
+
+
+class MovementGuess:
+    """What movement the set shows, from the posture of every frame and the label of every rep.
+
+    Feed it each frame's posture label (`add_posture`) and each candidate rep's label, counted
+    or rejected (`add_rep`); it answers which variant to judge the faults by and, while no rep
+    counts, which other movement the set looks like.
+    """
+
+    def __init__(self) -> None:
+        """Start with no evidence."""
+        self.postures: Counter[str] = Counter()
+        self.counted: Counter[str] = Counter()
+        self.rejected: Counter[str] = Counter()
+
+    def add_posture(self, label: str) -> None:
+        """One frame's `classify_posture` label ("unknown" is not evidence)."""
+        if label != "unknown":
+            self.postures[label] += 1
+
+    def add_rep(self, label: str, counted: bool) -> None:
+        """One candidate rep's `classify_rep` label, and whether it was counted."""
+        (self.counted if counted else self.rejected)[label] += 1
+
+    def variant(self) -> str:
+        """The variant to judge by, "bridge" or "bench": by the counted reps, else the postures."""
+        total = sum(self.counted.values())
+        if total:
+            return "bridge" if self.counted["glute_bridge"] * 2 > total else "bench"
+        bridge_like = self.postures["glute_bridge"] > self.postures["hip_thrust"]
+        return "bridge" if bridge_like else "bench"
+
+    def movement(self) -> str | None:
+        """The counted reps' most common label, or None before any rep counts."""
+        return self.counted.most_common(1)[0][0] if self.counted else None
+
+    def other_movement(self, detected_frames: int, body_out: bool) -> str | None:
+        """With no rep counted: the other movement this looks like, if the evidence is clear.
+
+        Labels of rejected rep candidates come first, then the posture most frames show; a
+        candidate that matched nothing says "unknown" only when the whole body was in frame.
+
+        Args:
+            detected_frames: Frames in which someone was seen so far.
+            body_out: The knees or feet were out of frame over the set.
+        """
+        if self.counted:
+            return None
+        labels = Counter({k: v for k, v in self.rejected.items() if k != "unknown"})
+        if labels:
+            return labels.most_common(1)[0][0]
+        if self.postures:
+            label, count = self.postures.most_common(1)[0]
+            enough = count >= max(_POSTURE_MIN_FRAMES, 0.3 * detected_frames)
+            if label not in COUNTED_MOVEMENTS and enough:
+                return label
+        return "unknown" if self.rejected and not body_out else None

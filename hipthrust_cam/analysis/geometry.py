@@ -9,6 +9,7 @@ per-frame path, where numpy's per-call overhead would dominate).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -148,7 +149,9 @@ Point = tuple[float, float]
 """One (x, y) joint position, px."""
 
 
-def point_angles(ear: Point, shoulder: Point, hip: Point, knee: Point, ankle: Point) -> tuple:
+def point_angles(
+    ear: Point, shoulder: Point, hip: Point, knee: Point, ankle: Point
+) -> tuple[float, float, float, float, float]:
     """The five convention angles of one frame, with the same formulas as the array functions.
 
     Args:
@@ -187,7 +190,10 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else math.nan
 
 
-ANGLE_FUNCS = {
+AngleFunc = Callable[..., np.ndarray]
+"""An array angle function: (N, 2) joint arrays in, (N,) degrees out."""
+
+ANGLE_FUNCS: dict[str, tuple[AngleFunc, tuple[str, ...]]] = {
     "hip_extension_deg": (hip_extension, ("shoulder", "hip", "knee")),
     "torso_angle_deg": (torso_angle, ("shoulder", "hip")),
     "knee_angle_deg": (knee_angle, ("hip", "knee", "ankle")),

@@ -9,12 +9,12 @@ silhouette arch, a measurement confidence). Pure numpy; the faults are judged fr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from hipthrust_cam.analysis.features import ANGLE_NAMES
 from hipthrust_cam.analysis.reps import RepEvent
+from hipthrust_cam.analysis.results import RepMeasures
 
 _BOTTOM_WINDOW_S = 0.25  # frames this close before a rep's start (or end) are "at the bottom"
 _LUMBAR_S = slice(7, 13)  # profile samples over the lower back (0.45..0.8 of shoulder->hip)
@@ -29,48 +29,6 @@ PLAUSIBLE_AT_LOCKOUT: dict[str, tuple[float, float]] = {
 _ANKLE_PER_HEEL = 0.73  # ankle rise per heel rise when the foot turns on the toes
 PLAUSIBLE_HEEL_LIFT = (-0.3, 0.3)  # shin lengths; a bigger heel rise is a misplaced foot
 _CLEAR_VIS = 0.8  # key landmarks at least this visible are seen clearly (full confidence)
-
-
-@dataclass(frozen=True)
-class RepMeasures:
-    """What one rep looked like. Angles in deg (medians over the lockout plateau), times in s.
-
-    Attributes:
-        heel_lift: Heel rise at lockout over the bottoms before and after it, shin lengths.
-        shoulder_drift: Shoulder shift from the start bottom to the end bottom, torso lengths.
-        back_arch: Lower-back silhouette moving toward the chest at lockout vs the bottom,
-            torso lengths (NaN without a mask).
-        front_rise: Chest/belly silhouette rising at lockout vs the bottom, torso lengths.
-        shoulder_above_ankle: Shoulder height above the ankle at lockout, torso lengths.
-        judged: The lockout angles could be measured (the key landmarks were visible).
-        confidence: Share of lockout frames with every key landmark visible, times 0.5..1 by
-            how clearly they were seen (median least visibility: the gate -> 0.5, >= 0.8 -> 1),
-            [0, 1]. Every fault of the rep scales with it.
-    """
-
-    index: int
-    start_s: float
-    lockout_start_s: float
-    lockout_end_s: float
-    end_s: float
-    concentric_s: float
-    pause_s: float
-    eccentric_s: float
-    rom_deg: float
-    peak_hip_deg: float
-    hip_extension_deg: float
-    torso_angle_deg: float
-    knee_angle_deg: float
-    shin_angle_deg: float
-    head_angle_deg: float
-    heel_lift: float
-    shoulder_drift: float
-    back_arch: float
-    front_rise: float
-    shoulder_above_ankle: float
-    complete: bool
-    judged: bool
-    confidence: float
 
 
 def _median(values: np.ndarray) -> float:

@@ -248,10 +248,9 @@ class RepCounter:
         end_t = float(ta[np.flatnonzero(near)[0]])
         if not complete:
             end_t = after[-1][0]
-        event = self._make_event("rep", end_t, complete=complete)
-        if event.end_s - event.start_s < self.cfg.min_duration_s:
-            event = None
-        else:
+        made = self._make_event("rep", end_t, complete=complete)
+        event = made if made.end_s - made.start_s >= self.cfg.min_duration_s else None
+        if event is not None:
             self.roms.append(event.rom_deg)
         tail = [(t, x) for t, x in after if t >= end_t]
         self._reset_bottom(low_x, end_t)

@@ -18,14 +18,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from hipthrust_cam.app.pipeline import RunSummary
+from hipthrust_cam.config import Config
 
-def _analyze_one(video: Path, out_dir: Path, config: Any, video_out: bool) -> Any:
+
+def _analyze_one(video: Path, out_dir: Path, config: Config, video_out: bool) -> RunSummary:
     from hipthrust_cam.app.runs import analyze_video
 
     return analyze_video(video, out_dir, config, video_out=video_out)
 
 
-def lanes_each(config: Any, workers: int) -> Any:
+def lanes_each(config: Config, workers: int) -> Config:
     """`config` with the cores shared out: `pose.lanes` 0 (auto) becomes cores // workers."""
     if config.pose.lanes > 0:
         return config
@@ -39,8 +42,8 @@ def default_workers(jobs: int) -> int:
 
 
 def analyze_batch(
-    jobs: list[tuple[Path, Path]], config: Any, *, video_out: bool, workers: int
-) -> Iterator[tuple[Path, Any]]:
+    jobs: list[tuple[Path, Path]], config: Config, *, video_out: bool, workers: int
+) -> Iterator[tuple[Path, RunSummary | BaseException]]:
     """Yields (video, RunSummary or exception) for each job, in the order they finish.
 
     A first Ctrl-C reaches the workers too: each writes what it measured, marked partial, and

@@ -1,8 +1,8 @@
 """The live loop: camera (or a video at its own frame rate) -> pose -> analyzer -> window.
 
-Inputs: the parsed `live` arguments and a `Config`. Outputs: a window with the overlay (or
-none with `--no-window`), optional spoken cues, and at the end of the set the same run folder
-as `analyze` (plus `live.mp4`, what was shown) and a per-rep table on stdout.
+Inputs: where the frames come from, a run folder and a `Config` (`LiveOptions`). Outputs: a
+window with the overlay (or none), optional spoken cues, and at the end of the set the same run
+folder as `analyze` (plus `live.mp4`, what was shown) and a `LiveSummary`; the CLI prints it.
 
 The loop never falls behind the camera: a reader thread keeps only the newest frame, so when
 inference is slower than the camera, stale frames are dropped rather than queued. A video given
@@ -18,28 +18,37 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import sys
-import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hipthrust_cam.analysis.analyzer import Analyzer
+from hipthrust_cam.analysis.results import FrameResult
 from hipthrust_cam.app.pipeline import RunRecorder, RunSummary, write_outputs
-from hipthrust_cam.datatypes import Frame, KeypointSeries
-from hipthrust_cam.media.feeds import Clock, LatestFrameFeed, PacedFeed, Recording, SystemClock
+from hipthrust_cam.config import Config
+from hipthrust_cam.datatypes import Frame, KeypointSeries, PoseFrame, SourceInfo
+from hipthrust_cam.media.feeds import Clock, Feed, LatestFrameFeed, PacedFeed, SystemClock
 from hipthrust_cam.media.overlay import (
     OverlayStyle,
     draw_big_message,
     draw_setup_guide,
     draw_status,
 )
+from hipthrust_cam.media.video import FrameSink
+from hipthrust_cam.media.voice import Speaker
+from hipthrust_cam.media.window import Display
+from hipthrust_cam.pose.protocol import PoseBackend
+
+if TYPE_CHECKING:  # OpenCV-backed sources load lazily, when a set starts
+    from hipthrust_cam.media.sources import CameraSource, VideoFileSource
+    from hipthrust_cam.media.video import VideoWriteError
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_INTERRUPTED = 0, 130
 KEY_ACTIONS: dict[int, str] = {ord("q"): "end", 27: "end", ord(" "): "pause", ord("r"): "reset"}
 PAUSE_POLL_MS = 30
 GOOD_REP_SPEECH = "Good rep"
@@ -51,7 +60,7 @@ CLOCK: Clock = SystemClock()
 """The clock `run_live` uses unless given one (tests swap in a fake that never waits)."""
 
 
-def guide_lines(result: Any) -> tuple[str, ...]:
+def guide_lines(result: FrameResult) -> tuple[str, ...]:
     """The setup guide shown before the first rep: placement advice, then who is seen."""
     seen = result.pose.num_poses
     if seen == 0:
@@ -66,28 +75,27 @@ def guide_lines(result: Any) -> tuple[str, ...]:
 
 
 class LiveAnalyzer:
-    """Wraps an `Analyzer`: the shown count can be reset, and the report gets a "live" block.
+    """Wraps an `Analyzer` so the count shown on screen can be reset.
 
     `r` never discards what was measured: the report keeps every rep; only the count on screen
-    restarts from 0, and the reset is recorded in `report["live"]["count_resets"]`.
+    restarts from 0, and each reset is recorded (`resets`, the report's "live" block).
     """
 
-    def __init__(self, analyzer: Any) -> None:
+    def __init__(self, analyzer: Analyzer) -> None:
         self.inner = analyzer
         self.base = 0
         self.last_count = 0
         self.resets: list[dict[str, float]] = []
-        self.live_info: dict[str, Any] = {}
 
-    def _shown(self, result: Any) -> Any:
+    def _shown(self, result: FrameResult) -> FrameResult:
         self.last_count = result.rep_count
         return dataclasses.replace(result, rep_count=result.rep_count - self.base)
 
-    def push(self, pose: Any) -> list[Any]:
+    def push(self, pose: PoseFrame) -> list[FrameResult]:
         """Results of the frames now final, with the shown rep count."""
         return [self._shown(r) for r in self.inner.push(pose)]
 
-    def finish(self) -> list[Any]:
+    def finish(self) -> list[FrameResult]:
         """Flushes the analyzer."""
         return [self._shown(r) for r in self.inner.finish()]
 
@@ -95,16 +103,6 @@ class LiveAnalyzer:
         """Restarts the shown count from 0 (the report keeps every rep)."""
         self.resets.append({"t_s": round(t_s, 3), "reps_before": self.last_count})
         self.base = self.last_count
-
-    def report(self, source: dict, *, partial: bool = False) -> dict:
-        """The analyzer's report plus the live block (latency, drops, resets)."""
-        report = self.inner.report(source, partial=partial)
-        report["live"] = {**self.live_info, "count_resets": list(self.resets)}
-        return report
-
-    def timeline(self) -> dict:
-        """The analyzer's per-frame timeline."""
-        return self.inner.timeline()
 
 
 class LiveLoop:
@@ -123,13 +121,13 @@ class LiveLoop:
 
     def __init__(
         self,
-        feed: Any,
-        pose: Any,
+        feed: Feed,
+        pose: PoseBackend,
         analyzer: LiveAnalyzer,
-        display: Any,
+        display: Display,
         clock: Clock,
-        voice: Any = None,
-        writer: Any = None,
+        voice: Speaker | None = None,
+        writer: FrameSink | None = None,
         fps: float = 30.0,
         style: OverlayStyle | None = None,
     ) -> None:
@@ -147,7 +145,7 @@ class LiveLoop:
         self._last_image: np.ndarray | None = None
         self._last_cue: str | None = None
         self._reps_seen = False
-        self._batch: list[tuple[float | None, float, np.ndarray, Any]] = []
+        self._batch: list[tuple[float | None, float, np.ndarray, FrameResult]] = []
 
     def run(self) -> bool:
         """Runs until the set ends; returns True when Ctrl-C ended it."""
@@ -205,7 +203,7 @@ class LiveLoop:
         finally:
             self.feed.resume()
 
-    def _on_result(self, frame: Frame, result: Any, image: np.ndarray | None) -> None:
+    def _on_result(self, frame: Frame, result: FrameResult, image: np.ndarray | None) -> None:
         if image is None:
             return
         if result.rep_count > 0 or result.rep_completed is not None:
@@ -251,12 +249,12 @@ class LiveLoop:
         for _ in range(copies):
             self.writer.write(image)
 
-    def _speak(self, result: Any) -> None:
+    def _speak(self, result: FrameResult) -> None:
         if self.voice is None:
             return
-        code = result.cue[0] if result.cue is not None else None
+        code, text = result.cue if result.cue is not None else (None, "")
         if code is not None and code != self._last_cue:
-            self.voice.say(result.cue[1])
+            self.voice.say(text)
         elif result.good_rep and result.rep_completed is not None:
             self.voice.say(GOOD_REP_SPEECH)
         self._last_cue = code
@@ -282,108 +280,110 @@ def _round(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else round(value, 1)
 
 
-def _open_source(args: Any, config: Any) -> Any:
+@dataclass(frozen=True)
+class LiveOptions:
+    """Where a live set comes from and how it is shown.
+
+    Attributes:
+        camera: Camera index (used when `source` is None).
+        source: A video file fed through the live loop at its own rate, or None.
+        window: Show the overlay in a window (False: headless, every frame of a `source`).
+        voice: Speak the cues.
+    """
+
+    camera: int = 0
+    source: Path | None = None
+    window: bool = True
+    voice: bool = False
+
+
+def _open_source(options: LiveOptions, config: Config) -> VideoFileSource | CameraSource:
     from hipthrust_cam.media.sources import CameraSource, VideoFileSource
 
-    if args.source is not None:
-        return VideoFileSource(args.source, config.video.max_long_side)
-    return CameraSource(args.camera, config.video.max_long_side)
+    if options.source is not None:
+        return VideoFileSource(options.source, config.video.max_long_side)
+    return CameraSource(options.camera, config.video.max_long_side)
 
 
-def _make_feed(source: Iterable[Frame], args: Any, clock: Clock) -> Any:
-    if args.source is None:
+def _make_feed(source: Iterable[Frame], options: LiveOptions, clock: Clock) -> Feed:
+    if options.source is None:
         return LatestFrameFeed(source, clock)
-    return PacedFeed(source, clock, drop_late=not args.no_window)
-
-
-def _out_dir(args: Any) -> Path:
-    from hipthrust_cam.cli import choose_out_dir
-
-    name = (
-        Path(args.source) if args.source is not None else Path(time.strftime("live-%Y%m%d-%H%M%S"))
-    )
-    return choose_out_dir(name, args.out, args.force)
+    return PacedFeed(source, clock, drop_late=options.window)
 
 
 def run_live(
-    args: Any, config: Any, *, clock: Clock | None = None, display: Any = None, voice: Any = None
-) -> int:
-    """Runs a live set and writes its run folder; returns the exit status (0, or 130 on Ctrl-C).
+    options: LiveOptions,
+    config: Config,
+    out_dir: Path,
+    *,
+    clock: Clock | None = None,
+    display: Display | None = None,
+    voice: Speaker | None = None,
+    on_start: Callable[[SourceInfo], None] | None = None,
+) -> RunSummary:
+    """Runs a live set and writes its run folder; prints nothing.
 
     Args:
-        args: The parsed `live` arguments (camera, source, out, no_window, voice, force).
+        options: Camera or video, window, voice.
         config: The effective `Config`.
+        out_dir: The run folder (created).
         clock: Pacing and latency clock (default `CLOCK`).
-        display: A display to use instead of the one `--no-window` selects.
-        voice: A voice to use instead of the one `--voice` selects.
+        display: A display to use instead of the one `options.window` selects.
+        voice: A voice to use instead of the one `options.voice` selects.
+        on_start: Told the source once it is open and the set begins.
+
+    Returns:
+        The run's summary; `interrupted` when Ctrl-C ended the set, and the report's "live"
+        block holds the latency, the frames shown and dropped, and how the set ended.
 
     Raises:
         SourceError: The camera or video cannot be opened (exit status 2).
         DisplayError: No window can be opened (exit status 2).
     """
-    from hipthrust_cam.analysis.analyzer import Analyzer
-    from hipthrust_cam.app.runs import pose_backend, rep_table
-    from hipthrust_cam.media.video import H264Writer
+    from hipthrust_cam.app.runs import pose_backend
+    from hipthrust_cam.media.video import H264Writer, OptionalVideo
     from hipthrust_cam.media.voice import Voice
     from hipthrust_cam.media.window import open_display
 
     clock = clock or CLOCK
-    out_dir = _out_dir(args)
     with ExitStack() as stack:
-        source = stack.enter_context(_open_source(args, config))
+        source = stack.enter_context(_open_source(options, config))
         info = source.info
-        shown = stack.enter_context(display or open_display(args.no_window))
-        if voice is None and args.voice:
+        shown = stack.enter_context(display or open_display(not options.window))
+        if voice is None and options.voice:
             voice = stack.enter_context(Voice())
         pose = stack.enter_context(pose_backend(config))
         out_dir.mkdir(parents=True, exist_ok=True)
         size = (info.width, info.height)
-        writer = stack.enter_context(
-            Recording(
-                H264Writer(
-                    out_dir / "live.mp4", size, info.fps, crf=config.video.crf, preset="ultrafast"
-                )
-            )
+        encoder = H264Writer(
+            out_dir / "live.mp4", size, info.fps, crf=config.video.crf, preset="ultrafast"
         )
-        feed = stack.enter_context(_make_feed(source, args, clock))
-        analyzer = LiveAnalyzer(
-            Analyzer(config, (info.width, info.height), offline=False, fps=info.fps)
-        )
+        writer = stack.enter_context(OptionalVideo(encoder, _recording_failed))
+        feed = stack.enter_context(_make_feed(source, options, clock))
+        analyzer = LiveAnalyzer(Analyzer(config, size, offline=False, fps=info.fps))
         loop = LiveLoop(feed, pose, analyzer, shown, clock, voice, writer, info.fps)
-        print(
-            f"hipthrust-cam: live from {info.name}; q or Esc ends the set, space pauses, "
-            "r resets the count",
-            file=sys.stderr,
-        )
+        if on_start is not None:
+            on_start(info)
         interrupted = loop.run()
-    analyzer.live_info = loop.live_info()
-    summary = _write(out_dir, analyzer, loop.recorder, info, interrupted)
-    _print_end(summary, analyzer.live_info, rep_table)
-    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+    return _write(out_dir, analyzer, loop, info, interrupted)
+
+
+def _recording_failed(error: VideoWriteError) -> None:
+    log.warning("live.mp4 is not recorded: %s", error)
 
 
 def _write(
-    out_dir: Path, analyzer: LiveAnalyzer, recorder: RunRecorder, info: Any, interrupted: bool
+    out_dir: Path, analyzer: LiveAnalyzer, loop: LiveLoop, info: SourceInfo, interrupted: bool
 ) -> RunSummary:
     from hipthrust_cam.app.runs import source_meta
 
+    recorder = loop.recorder
     series = KeypointSeries.from_frames(
         recorder.poses, (info.width, info.height), info.fps, str(info.name)
     )
     duration = float(series.t_s[-1] + 1.0 / info.fps) if len(series) else 0.0
-    summary = write_outputs(
-        out_dir, analyzer, recorder, series, source_meta(info, len(series), duration), interrupted
-    )
+    meta = source_meta(info, len(series), duration)
+    extra = {"live": {**loop.live_info(), "count_resets": list(analyzer.resets)}}
+    summary = write_outputs(out_dir, analyzer.inner, recorder, series, meta, interrupted, extra)
     video = [out_dir / "live.mp4"] if (out_dir / "live.mp4").is_file() else []
     return dataclasses.replace(summary, files=(*summary.files, *video))
-
-
-def _print_end(summary: RunSummary, live: dict, rep_table: Any) -> None:
-    print(rep_table(summary.report))
-    lat = live["latency_ms"]
-    print(
-        f"latency frame -> screen: median {lat['median']} ms, p95 {lat['p95']} ms; "
-        f"{live['frames_shown']} frames shown, {live['frames_dropped']} dropped"
-    )
-    state = " (interrupted: partial)" if summary.interrupted else ""
-    print(f"wrote {summary.out_dir}{state}: " + ", ".join(p.name for p in summary.files[:7]))

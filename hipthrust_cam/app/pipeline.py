@@ -18,23 +18,29 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
 
+from hipthrust_cam.analysis.analyzer import Analyzer
+from hipthrust_cam.analysis.results import FrameResult
 from hipthrust_cam.datatypes import Frame, KeypointSeries, PoseFrame
 from hipthrust_cam.media.overlay import OverlayStyle, draw, draw_skeleton
+from hipthrust_cam.media.video import FrameSink
 from hipthrust_cam.pose.keypoints import save_keypoints
+from hipthrust_cam.pose.protocol import PoseBackend, poses
+from hipthrust_cam.report.assemble import build_report, timeline_columns
 from hipthrust_cam.report.files import write_run_reports
 
 log = logging.getLogger(__name__)
 
 THUMB_WIDTH = 360
 _DONE = object()
+T = TypeVar("T")
 
 
-def prefetch(items: Iterable[Any], depth: int) -> Iterator[Any]:
+def prefetch(items: Iterable[T], depth: int) -> Iterator[T]:
     """Yields `items` while a background thread already produces the next `depth` ones.
 
     Decoding releases the GIL, so it overlaps with pose inference on the other core. An
@@ -89,9 +95,9 @@ class RunRecorder:
 
     """
 
-    writer: Any = None
+    writer: FrameSink | None = None
     style: OverlayStyle = field(default_factory=OverlayStyle)
-    on_result: Callable[[Frame, Any, np.ndarray | None], None] | None = None
+    on_result: Callable[[Frame, FrameResult, np.ndarray | None], None] | None = None
     threaded: bool = False
     poses: list[PoseFrame] = field(default_factory=list)
     thumbnails: dict[int, bytes] = field(default_factory=dict)
@@ -106,7 +112,7 @@ class RunRecorder:
         self._pending.append(frame)
         self.poses.append(pose)
 
-    def emit(self, results: Iterable[Any]) -> None:
+    def emit(self, results: Iterable[FrameResult]) -> None:
         """Draws, writes and keeps thumbnails for each final result, in frame order."""
         for result in results:
             frame = self._pending.popleft()
@@ -144,7 +150,7 @@ class RunRecorder:
                 except Exception as exc:  # handed to the main thread by close()/emit()
                     self._error = exc
 
-    def _output(self, frame: Frame, result: Any) -> None:
+    def _output(self, frame: Frame, result: FrameResult) -> None:
         needs_image = self.writer is not None or self.on_result is not None
         image = draw(frame.image, result, self.style) if needs_image else None
         if self.writer is not None and image is not None:
@@ -160,7 +166,7 @@ class RunRecorder:
             self.thumbnails[int(missing[-1])] = _jpeg(self._best[1])
             self._best = None
 
-    def _keep_thumbnail(self, frame: Frame, result: Any) -> None:
+    def _keep_thumbnail(self, frame: Frame, result: FrameResult) -> None:
         hip = result.angles.get("hip_extension_deg", math.nan)
         better = self._best is None or hip > self._best[0]
         if result.phase == "lockout" and math.isfinite(hip) and better:
@@ -190,25 +196,15 @@ class RunSummary:
 
     out_dir: Path
     frames: int
-    report: dict
+    report: dict[str, Any]
     interrupted: bool
     files: tuple[Path, ...]
 
 
-def poses(pose: Any, frames: Iterable[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
-    """(frame, pose) in order: the backend's pipelined `stream` when it has one."""
-    stream = getattr(pose, "stream", None)
-    if callable(stream):
-        yield from stream(frames)
-        return
-    for frame in frames:
-        yield frame, pose.detect(frame)
-
-
 def run_frames(
     frames: Iterable[Frame],
-    pose: Any,
-    analyzer: Any,
+    pose: PoseBackend,
+    analyzer: Analyzer,
     recorder: RunRecorder,
     on_frame: Callable[[int], None] | None = None,
     prefetch_depth: int = 4,
@@ -236,16 +232,21 @@ def run_frames(
 
 def write_outputs(
     out_dir: Path,
-    analyzer: Any,
+    analyzer: Analyzer,
     recorder: RunRecorder,
     series: KeypointSeries,
-    source_meta: dict,
+    source_meta: dict[str, Any],
     interrupted: bool,
+    extra: dict[str, Any] | None = None,
 ) -> RunSummary:
-    """Writes keypoints and the reports of a finished (or interrupted) run."""
+    """Writes keypoints and the reports of a finished (or interrupted) run.
+
+    `extra`: more top-level report blocks (live mode's "live").
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    recorder.thumbnail_last_rep([r.measures.index for r in getattr(analyzer, "reps", [])])
+    recorder.thumbnail_last_rep([r.measures.index for r in analyzer.reps])
     files = [save_keypoints(series, out_dir / "keypoints.npz")]
-    report = analyzer.report(source_meta, partial=interrupted)
-    files += list(write_run_reports(out_dir, report, analyzer.timeline(), recorder.thumbnails))
+    report = build_report(analyzer, source_meta, partial=interrupted, extra=extra)
+    timeline = timeline_columns(analyzer)
+    files += list(write_run_reports(out_dir, report, timeline, recorder.thumbnails))
     return RunSummary(out_dir, len(series), report, interrupted, tuple(files))

@@ -11,24 +11,33 @@ import os
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from hipthrust_cam.analysis.analyzer import Analyzer
 from hipthrust_cam.app.pipeline import RunRecorder, RunSummary, run_frames, write_outputs
-from hipthrust_cam.datatypes import KeypointSeries
+from hipthrust_cam.config import Config
+from hipthrust_cam.datatypes import Frame, KeypointSeries, PoseFrame, SourceInfo
 from hipthrust_cam.native import ctrl_c_held
 from hipthrust_cam.pose.keypoints import KeypointsFileError, load_keypoints
+from hipthrust_cam.pose.lanes import LaneTracker, plan_lanes
+from hipthrust_cam.pose.protocol import PoseBackend
+
+if TYPE_CHECKING:  # the MediaPipe and OpenCV adapters load lazily, when a run needs them
+    from hipthrust_cam.media.video import OptionalVideo
+    from hipthrust_cam.pose.blazepose import MediaPipePose, PeopleCounter
 
 
-def pose_backend(config: Any, counter: Any = None) -> Any:
+def pose_backend(config: Config, counter: PeopleCounter | None = None) -> InterruptSafePose:
     """The MediaPipe backend configured from `config.pose` (`counter`: a shared one)."""
     from hipthrust_cam.pose.blazepose import MediaPipePose
 
     p = config.pose
-    return _Shielded(
+    return InterruptSafePose(
         MediaPipePose(
             p.model_path or None,
             num_poses=p.num_poses,
@@ -36,18 +45,18 @@ def pose_backend(config: Any, counter: Any = None) -> Any:
             min_presence_confidence=p.min_presence_confidence,
             min_tracking_confidence=p.min_tracking_confidence,
             segmentation=p.segmentation,
-            people_check_every=p.people_check_every,
+            count_people_every=p.count_people_every,
             counter=counter,
         )
     )
 
 
-def people_counter(config: Any) -> Any:
+def people_counter(config: Config) -> AbstractContextManager[PeopleCounter | None]:
     """A people counter for trackers to share, or a stand-in context when none counts."""
     from hipthrust_cam.pose.blazepose import PeopleCounter
 
     p = config.pose
-    if p.num_poses <= 1 or p.people_check_every <= 0:
+    if p.num_poses <= 1 or p.count_people_every <= 0:
         return nullcontext()
     return PeopleCounter(
         p.model_path or None,
@@ -57,13 +66,13 @@ def people_counter(config: Any) -> Any:
     )
 
 
-class _Shielded:
-    """A pose backend whose `detect` Ctrl-C cannot cut in half (see `ctrl_c_held`)."""
+class InterruptSafePose:
+    """A MediaPipe backend whose native calls Ctrl-C cannot cut in half (see `ctrl_c_held`)."""
 
-    def __init__(self, pose: Any) -> None:
+    def __init__(self, pose: MediaPipePose) -> None:
         self._pose = pose
 
-    def __enter__(self) -> _Shielded:
+    def __enter__(self) -> InterruptSafePose:
         self._pose.__enter__()
         return self
 
@@ -71,19 +80,17 @@ class _Shielded:
         with ctrl_c_held():
             self._pose.__exit__(*exc)
 
-    def detect(self, frame: Any) -> Any:
+    def detect(self, frame: Frame) -> PoseFrame:
+        """The backend's `detect`, shielded."""
         with ctrl_c_held():
             return self._pose.detect(frame)
 
-    def stream(self, frames: Any) -> Iterator[tuple[Any, Any]]:
+    def stream(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
         """The backend's pipelined `stream`, each native call in this thread shielded."""
         return self._pose.stream(frames, guard=ctrl_c_held)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._pose, name)
 
-
-def source_meta(info: Any, frames: int, duration_s: float) -> dict:
+def source_meta(info: SourceInfo, frames: int, duration_s: float) -> dict[str, Any]:
     """The report's `source` block."""
     return {
         "path": str(info.name),
@@ -99,7 +106,7 @@ def source_meta(info: Any, frames: int, duration_s: float) -> dict:
 def analyze_video(
     video: Path,
     out_dir: Path,
-    config: Any,
+    config: Config,
     *,
     video_out: bool = True,
     progress: Callable[[int], Callable[[int], None] | None] | None = None,
@@ -119,7 +126,6 @@ def analyze_video(
 
     """
     from hipthrust_cam.media.sources import VideoFileSource
-    from hipthrust_cam.pose.lanes import LaneTracker, plan_lanes
 
     def open_source(warn: bool = False) -> VideoFileSource:  # the lanes' readers stay quiet
         return VideoFileSource(video, config.video.max_long_side, warn=warn)
@@ -131,12 +137,12 @@ def analyze_video(
         lanes = p.lanes if p.lanes > 0 else (os.cpu_count() or 1)
         plan = plan_lanes(info.frame_count, lanes, p.lane_warmup_frames, p.lane_min_frames)
         on_frame = progress(info.frame_count) if progress else None
+        pose: PoseBackend
         if len(plan) > 1:
             counter = stack.enter_context(people_counter(config))  # one for every lane
-            pose: Any = stack.enter_context(
-                LaneTracker(plan, open_source, lambda: pose_backend(config, counter))
-            )
-            on_frame = _both_counted(on_frame, pose)
+            tracker = LaneTracker(plan, open_source, lambda: pose_backend(config, counter))
+            pose = stack.enter_context(tracker)
+            on_frame = _both_counted(on_frame, tracker)
         else:
             pose = stack.enter_context(pose_backend(config))
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -156,7 +162,7 @@ def analyze_video(
 
 
 def _both_counted(
-    on_frame: Callable[[int], None] | None, lanes: Any
+    on_frame: Callable[[int], None] | None, lanes: LaneTracker
 ) -> Callable[[int], None] | None:
     """The progress bar counts tracked and drawn frames (drawing trails the first lane)."""
     if on_frame is None:
@@ -165,45 +171,26 @@ def _both_counted(
     return lambda index: bar((lanes.tracked() + index + 1) // 2 - 1)
 
 
-def _writer(stack: ExitStack, out_dir: Path, info: Any, config: Any) -> _KeepGoing:
-    from hipthrust_cam.media.video import H264Writer
+def _writer(stack: ExitStack, out_dir: Path, info: SourceInfo, config: Config) -> OptionalVideo:
+    """The annotated video, which may fail (a full disk) without stopping the run."""
+    from hipthrust_cam.media.video import H264Writer, OptionalVideo
 
     size = (info.width, info.height)
     path = out_dir / "annotated.mp4"
-    return _KeepGoing(stack.enter_context(H264Writer(path, size, info.fps, crf=config.video.crf)))
+    return stack.enter_context(
+        OptionalVideo(H264Writer(path, size, info.fps, crf=config.video.crf))
+    )
 
 
-def _blank_frames(series: KeypointSeries) -> Iterator[Any]:
+def _blank_frames(series: KeypointSeries) -> Iterator[Frame]:
     """Black frames timed like `series`, for an analysis that needs no pixels."""
-    from hipthrust_cam.datatypes import Frame
-
     blank = _blank(series.image_size)
     return (Frame(i, float(t), blank) for i, t in enumerate(series.t_s))
 
 
-class _KeepGoing:
-    """Hands frames to the video writer; a failing video (disk full) is dropped, not the run.
-
-    The analysis goes on, the reports are written, then the writer's error is raised.
-    """
-
-    def __init__(self, writer: Any) -> None:
-        self._writer = writer
-        self.error: Exception | None = None
-
-    def write(self, image: Any) -> None:
-        from hipthrust_cam.media.video import VideoWriteError
-
-        if self.error is None:
-            try:
-                self._writer.write(image)
-            except VideoWriteError as exc:
-                self.error = exc
-
-
-def reanalyse_keypoints(path: Path, out_dir: Path, config: Any) -> RunSummary:
+def reanalyse_keypoints(path: Path, out_dir: Path, config: Config) -> RunSummary:
     """Re-runs the analysis on a recorded `keypoints.npz` (no pose model, no video)."""
-    from hipthrust_cam.pose.blazepose import ReplayPose
+    from hipthrust_cam.pose.replay import ReplayPose
 
     series = _load_keypoints(path)
     fps = series.fps if 1.0 <= series.fps <= 1000.0 else 30.0  # sizes buffers: keep it sane
@@ -212,7 +199,8 @@ def reanalyse_keypoints(path: Path, out_dir: Path, config: Any) -> RunSummary:
     with ReplayPose(series) as pose:
         interrupted = run_frames(_blank_frames(series), pose, analyzer, recorder)
     duration = float(series.t_s[-1] + 1.0 / max(series.fps, 1e-6)) if len(series) else 0.0
-    info = _Info(series.source or str(path), *series.image_size, series.fps)
+    w, h = series.image_size
+    info = SourceInfo(series.source or str(path), w, h, series.fps, len(series), 1.0)
     meta = source_meta(info, len(series), duration)
     meta["keypoints"] = str(path)
     return write_outputs(out_dir, analyzer, recorder, series, meta, interrupted)
@@ -248,19 +236,12 @@ def _load_keypoints(path: Path) -> KeypointSeries:
     return series
 
 
-class _Info:
-    def __init__(self, name: str, width: int, height: int, fps: float) -> None:
-        self.name, self.width, self.height, self.fps = name, width, height, fps
-
-
-def _blank(size: tuple[int, int]) -> Any:
+def _blank(size: tuple[int, int]) -> np.ndarray:
     """A black frame of `size` standing in for pixels a replay does not have."""
-    import numpy as np
-
     return np.zeros((max(size[1], 1), max(size[0], 1), 3), np.uint8)
 
 
-def rerender_run(run_dir: Path, config: Any | None = None) -> list[Path]:
+def rerender_run(run_dir: Path, config: Config | None = None) -> list[Path]:
     """Re-renders a run's CSV and HTML; with a config, re-analyses its keypoints first."""
     from hipthrust_cam.report.files import rerender
     from hipthrust_cam.report.tables import ReportError
@@ -280,7 +261,7 @@ def _fmt(value: Any, digits: int = 0) -> str:
     return f"{value:.{digits}f}"
 
 
-def rep_table(report: dict) -> str:
+def rep_table(report: dict[str, Any]) -> str:
     """A plain-text per-rep table with the set's warnings, for the terminal."""
     lines = []
     setup = report.get("setup", {})

@@ -1,9 +1,8 @@
-"""Where live frames come from, paced, and where what was shown goes.
+"""Where live frames come from, paced.
 
 Inputs: an iterable of `Frame`s (a video file or a camera) and a `Clock`. Outputs: `next()`
 gives `(frame, arrival time in clock seconds)` or None at the end; `dropped` counts frames
-skipped because the loop was slower than the source. `Recording` wraps the `live.mp4` writer so
-an encoder failure never ends the set.
+skipped because the loop was slower than the source.
 
 - `PacedFeed`: a recorded video at its own rate (its timestamps against the clock); late
   frames are dropped like a camera's, or all processed (`drop_late=False`).
@@ -12,15 +11,12 @@ an encoder failure never ends the set.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import threading
 import time
 from collections.abc import Iterable
-from typing import Any, Protocol
-
-import numpy as np
+from typing import Protocol
 
 from hipthrust_cam.datatypes import Frame
 
@@ -35,6 +31,26 @@ class Clock(Protocol):
 
     def sleep(self, seconds: float) -> None:
         """Waits `seconds` (a fake clock just advances)."""
+
+
+class Feed(Protocol):
+    """What the live loop reads frames from (`PacedFeed`, `LatestFrameFeed`)."""
+
+    dropped: int  # frames skipped because the loop was slower than the source
+    end_reason: str  # what ends the feed: "video ended", "camera stopped"
+
+    def next(self) -> tuple[Frame, float] | None:
+        """The next frame and its arrival time (clock seconds); None at the end."""
+
+    def pause(self) -> None:
+        """The loop is paused."""
+
+    def resume(self) -> None:
+        """The loop resumes."""
+
+    def __enter__(self) -> Feed: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class SystemClock:
@@ -171,42 +187,3 @@ class LatestFrameFeed:
         """Discards the frame held during the pause."""
         with self._cond:
             self._latest = None
-
-
-class Recording:
-    """`live.mp4`, what was shown; an encoder failure stops the recording, never the set.
-
-    A failure (e.g. a full disk) is logged once; the reports are still written.
-
-    Args:
-        writer: An `H264Writer` (not yet entered).
-    """
-
-    def __init__(self, writer: Any) -> None:
-        self._writer: Any = writer
-
-    def __enter__(self) -> Recording:
-        self._guard(self._writer.__enter__)
-        return self
-
-    def _guard(self, action: Any, *args: Any) -> None:
-        from hipthrust_cam.media.video import VideoWriteError
-
-        if self._writer is None:
-            return
-        try:
-            action(*args)
-        except VideoWriteError as exc:
-            log.warning("live.mp4 is not recorded: %s", exc)
-            writer, self._writer = self._writer, None
-            with contextlib.suppress(VideoWriteError):
-                writer.__exit__(None, None, None)
-
-    def write(self, image: np.ndarray) -> None:
-        """Appends one BGR frame (nothing once the encoder failed)."""
-        if self._writer is not None:
-            self._guard(self._writer.write, image)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._writer is not None:
-            self._guard(self._writer.__exit__, None, None, None)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import cv2
 import numpy as np
 
+from hipthrust_cam.analysis.results import FrameResult
 from hipthrust_cam.datatypes import SIDE_JOINTS, SKELETON_EDGES
 from hipthrust_cam.report.tables import signed_text
 
@@ -91,7 +91,7 @@ def _blend_rect(
     roi[:] = (roi * (1 - alpha) + np.array(color, np.float32) * alpha).astype(np.uint8)
 
 
-def _joint_points(result: Any) -> dict[str, tuple[int, int]]:
+def _joint_points(result: FrameResult) -> dict[str, tuple[int, int]]:
     if result.side is None or not result.pose.detected:
         return {}
     points = {}
@@ -102,7 +102,7 @@ def _joint_points(result: Any) -> dict[str, tuple[int, int]]:
     return points
 
 
-def draw_skeleton(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
+def draw_skeleton(image: np.ndarray, result: FrameResult, style: OverlayStyle) -> None:
     """Draws the locked side's skeleton, fault joints in the fault colour, angles at joints."""
     s = _scale(image)
     points = _joint_points(result)
@@ -132,7 +132,7 @@ def draw_skeleton(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
             )
 
 
-def draw_panel(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
+def draw_panel(image: np.ndarray, result: FrameResult, style: OverlayStyle) -> None:
     """Top-left panel: rep count, phase and the live angles (dash = not judged)."""
     s = _scale(image)
     x0, y0 = round(12 * s), round(12 * s)
@@ -184,7 +184,7 @@ def draw_panel(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
         y += round(26 * s)
 
 
-def draw_banner(image: np.ndarray, result: Any, style: OverlayStyle) -> None:
+def draw_banner(image: np.ndarray, result: FrameResult, style: OverlayStyle) -> None:
     """Bottom-centre banner: the cue (or the good-rep sign), big; setup messages on top."""
     s = _scale(image)
     h, w = image.shape[:2]
@@ -274,7 +274,7 @@ def draw_big_message(image: np.ndarray, text: str, style: OverlayStyle) -> None:
     )
 
 
-def draw(image: np.ndarray, result: Any, style: OverlayStyle | None = None) -> np.ndarray:
+def draw(image: np.ndarray, result: FrameResult, style: OverlayStyle | None = None) -> np.ndarray:
     """Returns a copy of `image` with the whole overlay for `result` drawn on it."""
     style = style or OverlayStyle()
     out = image.copy()

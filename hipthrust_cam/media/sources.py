@@ -12,13 +12,12 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from hipthrust_cam.datatypes import Frame
+from hipthrust_cam.datatypes import Frame, SourceInfo
 
 log = logging.getLogger(__name__)
 
@@ -41,28 +40,6 @@ _IMAGE_MAGIC = {
 
 class SourceError(Exception):
     """A source cannot be opened or read; the message is one line for the user."""
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """What a source says about itself before the first frame.
-
-    Attributes:
-        name: A path or "camera:N".
-        width: Upright frame width after any resizing, pixels.
-        height: Upright frame height after any resizing, pixels.
-        fps: Nominal frames per second (sanitised: a missing or absurd value becomes 30).
-        frame_count: Frames the container claims (0 when unknown, e.g. a camera).
-        scale: Factor applied to the decoded frames (1.0 = full size).
-
-    """
-
-    name: str
-    width: int
-    height: int
-    fps: float
-    frame_count: int
-    scale: float
 
 
 def _fps_is_sane(value: float) -> bool:

@@ -2,7 +2,8 @@
 
 Inputs: BGR uint8 frames of one size. Output: an MP4 that browsers play (H.264, yuv420p,
 faststart). OpenCV's own writers cannot produce H.264, hence the ffmpeg subprocess, which also
-runs the encoder beside the Python process (on the other core).
+runs the encoder beside the Python process (on the other core). `OptionalVideo` wraps a writer
+whose failure (a full disk) must stop the video but never the run.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -50,7 +53,7 @@ class H264Writer:
         self._size = (w + w % 2, h + h % 2)
         self._fps = float(fps)
         self._params = ["-crf", str(crf), "-preset", preset, "-movflags", "+faststart"]
-        self._gen = None
+        self._gen: Generator[None, np.ndarray | None, None] | None = None
         self._failed = False
         self.frames = 0
 
@@ -103,7 +106,7 @@ class H264Writer:
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         return f"the encoder stopped ({first[:120]}): check free disk space, or use --no-video"
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._gen is None:
             return
         if self._failed:  # already reported by write(); never leave half a video behind
@@ -124,3 +127,63 @@ class H264Writer:
             self._tmp.replace(self.path)
         else:
             self._tmp.unlink(missing_ok=True)
+
+
+class FrameSink(Protocol):
+    """Where drawn frames go: `write(image)` with (H, W, 3) uint8 BGR images."""
+
+    def write(self, image: np.ndarray) -> None:
+        """Appends one frame."""
+        ...
+
+
+class VideoWriter(FrameSink, Protocol):
+    """A `FrameSink` used as a context manager that may raise `VideoWriteError` (`H264Writer`)."""
+
+    def __enter__(self) -> VideoWriter: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class OptionalVideo:
+    """A video the run can do without: an encoder failure stops the video, never the run.
+
+    The first `VideoWriteError` (a full disk, a vanished encoder) closes the writer, which
+    removes its half-written file, and is kept in `error`; later frames are ignored. The
+    analysis goes on and its reports are written; the caller says what happened at the end.
+
+    Args:
+        writer: An `H264Writer` (not yet entered).
+        on_failure: Told about the failure when it happens (e.g. a live warning), or None.
+    """
+
+    def __init__(
+        self, writer: VideoWriter, on_failure: Callable[[VideoWriteError], None] | None = None
+    ) -> None:
+        self._writer: VideoWriter | None = writer
+        self._on_failure = on_failure
+        self.error: VideoWriteError | None = None
+
+    def __enter__(self) -> OptionalVideo:
+        self._guard(getattr(self._writer, "__enter__", None))
+        return self
+
+    def write(self, image: np.ndarray) -> None:
+        """Appends one BGR frame (nothing once the encoder failed)."""
+        self._guard(getattr(self._writer, "write", None), image)
+
+    def __exit__(self, *exc: object) -> None:
+        self._guard(getattr(self._writer, "__exit__", None), None, None, None)
+
+    def _guard(self, action: Callable[..., object] | None, *args: object) -> None:
+        if self._writer is None or action is None:
+            return
+        try:
+            action(*args)
+        except VideoWriteError as exc:
+            self.error = exc
+            writer, self._writer = self._writer, None
+            with contextlib.suppress(VideoWriteError):
+                writer.__exit__(None, None, None)
+            if self._on_failure is not None:
+                self._on_failure(exc)

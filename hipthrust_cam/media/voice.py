@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,13 @@ WORDS_PER_MINUTE = 165
 SPEAK_TIMEOUT_S = 10.0
 
 Runner = Callable[[Sequence[str]], None]
+
+
+class Speaker(Protocol):
+    """Anything that can say a cue out loud without blocking the loop."""
+
+    def say(self, text: str) -> None:
+        """Queues `text` to be spoken."""
 
 
 def _run(command: Sequence[str]) -> None:

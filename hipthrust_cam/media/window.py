@@ -44,6 +44,10 @@ class Display(Protocol):
     def close(self) -> None:
         """Releases the window."""
 
+    def __enter__(self) -> Display: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
 
 class NullDisplay:
     """A display that shows nothing and is never closed (`--no-window`, tests)."""

@@ -1,10 +1,10 @@
-"""The pose stage: frames in, `PoseFrame`s out. The only module that imports mediapipe.
+"""The MediaPipe pose backend: frames in, `PoseFrame`s out. The only module importing mediapipe.
 
 Inputs: upright BGR `Frame`s with increasing times. Outputs: one `PoseFrame` per frame with the
 33 BlazePose landmarks in pixels, their visibility and presence, world coordinates, the number of
-people found and the torso silhouette profiles of the chosen person's segmentation mask.
-Two backends share the `PoseBackend` protocol: `MediaPipePose` runs the bundled model and
-`ReplayPose` serves a recorded `KeypointSeries` (for re-analysis and tests).
+people in frame (see `people`) and the torso silhouette profiles of the lifter's segmentation
+mask (see `analysis.silhouette`). `MediaPipePose` tracks the lifter (VIDEO mode);
+`PeopleCounter` counts everyone in a frame (IMAGE mode).
 """
 
 from __future__ import annotations
@@ -14,30 +14,24 @@ import dataclasses
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import cv2
 import numpy as np
 
 from hipthrust_cam.analysis.silhouette import silhouette_profiles
-from hipthrust_cam.datatypes import NUM_LANDMARKS, Frame, KeypointSeries, Landmark, PoseFrame
+from hipthrust_cam.datatypes import NUM_LANDMARKS, Frame, Landmark, PoseFrame
 from hipthrust_cam.native import native_stderr_quiet
+from hipthrust_cam.pose.people import PeopleCountSchedule
+from hipthrust_cam.pose.protocol import Guard, PoseError
 
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "pose_landmarker_full.task"
-
-Guard = Callable[[], contextlib.AbstractContextManager[Any]]
-"""Makes the context wrapped around each native call in the caller's thread."""
-
-
-class PoseError(Exception):
-    """The pose model cannot be loaded or run; the message is one line for the user."""
 
 
 def default_model_path() -> Path:
@@ -45,25 +39,8 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
 
 
-class PoseBackend(Protocol):
-    """Anything that turns a frame into a `PoseFrame`, used as a context manager."""
-
-    def detect(self, frame: Frame) -> PoseFrame:
-        """Returns the pose of the main person in `frame` (or `PoseFrame.empty`)."""
-        ...
-
-    def __enter__(self) -> PoseBackend: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-
-def _torso_size(xy: np.ndarray) -> float:
-    """A person's size in pixels: the extent of their landmarks (used to pick the lifter)."""
+def _landmark_box_area(xy: np.ndarray) -> float:
+    """The area of the box around a person's landmarks, px² (the biggest person is the lifter)."""
     finite = xy[np.isfinite(xy).all(axis=1)]
     if len(finite) == 0:
         return 0.0
@@ -94,7 +71,7 @@ def _create(model_path: Path, mode: Any, options: dict[str, Any]) -> Any:
 
 
 class PeopleCounter:
-    """Counts the people in a frame (an IMAGE-mode landmarker looking for `num_poses`).
+    """Counts the people in an image (an IMAGE-mode landmarker looking for `num_poses`).
 
     Thread-safe, so the trackers of several lanes can share one (each landmarker holds
     ~100 MB). The model loads on the first count, so it loads on a helper thread beside the
@@ -146,17 +123,20 @@ class PeopleCounter:
                 self._landmarker = _create(self.model_path, vision.RunningMode.IMAGE, self._options)
             return len(self._landmarker.detect(image).pose_landmarks or [])
 
+    def count_quietly(self, rgb: np.ndarray, first: bool) -> int:
+        """`count`, silencing the runtime's start-up chatter on fd 2 when `first` (model load)."""
+        with native_stderr_quiet() if first else contextlib.nullcontext():
+            return self.count(rgb)
+
 
 class MediaPipePose:
-    """MediaPipe PoseLandmarker (Tasks API) on the bundled full BlazePose model.
+    """MediaPipe PoseLandmarker (Tasks API) tracking the lifter, on a BlazePose `.task` bundle.
 
-    Tracking one person is about 40% cheaper than tracking two, so the lifter is tracked with
-    `num_poses=1` on every frame (VIDEO mode, with the person mask), and a second landmarker in
-    IMAGE mode counts the people in frame every `people_check_every` frames (the "several
-    people" check); the count is held in between. The count runs on a helper thread, beside
-    the tracker: `detect` waits for it (live: lowest latency), `stream` lets it lag a few frames
-    behind (recorded video: the tracker never waits). Both give the same poses: which frames
-    are counted depends only on their position in the stream.
+    The lifter is tracked with `num_poses=1` on every frame (VIDEO mode, with the person mask);
+    when more people are looked for, a `PeopleCounter` counts them every `count_people_every`
+    frames on a helper thread (`people.PeopleCountSchedule`). `detect` waits for a due count
+    (live: lowest latency); `stream` lets it lag a few frames behind (recorded video: the
+    tracker never waits). Both give the same poses.
 
     Args:
         model_path: The `.task` bundle; None means `models/pose_landmarker_full.task`.
@@ -165,7 +145,7 @@ class MediaPipePose:
         min_presence_confidence: Landmark presence threshold.
         min_tracking_confidence: Tracking threshold between frames.
         segmentation: Whether to compute the person mask for the silhouette profiles.
-        people_check_every: Frames between people counts; 0 = track `num_poses` every frame.
+        count_people_every: Frames between people counts; 0 = track `num_poses` every frame.
         counter: A `PeopleCounter` shared with other trackers (lanes); None = make one.
 
     """
@@ -179,33 +159,30 @@ class MediaPipePose:
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
         segmentation: bool = True,
-        people_check_every: int = 15,
+        count_people_every: int = 15,
         counter: PeopleCounter | None = None,
     ) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
-        census = num_poses > 1 and people_check_every > 0
-        self._census_every = people_check_every if census else 0
+        counting = num_poses > 1 and count_people_every > 0
+        self._count_every = count_people_every if counting else 0
         self._options = {
-            "num_poses": 1 if census else num_poses,
+            "num_poses": 1 if counting else num_poses,
             "min_pose_detection_confidence": min_detection_confidence,
             "min_pose_presence_confidence": min_presence_confidence,
             "min_tracking_confidence": min_tracking_confidence,
             "output_segmentation_masks": segmentation,
         }
-        self._counter = counter
-        self._own_counter = counter is None and census
+        self._own_counter = counter is None and counting
         if self._own_counter:
-            self._counter = PeopleCounter(
+            counter = PeopleCounter(
                 self.model_path,
                 num_poses=num_poses,
                 min_detection_confidence=min_detection_confidence,
                 min_presence_confidence=min_presence_confidence,
             )
+        self._counter = counter
         self._tracker: Any = None
-        self._helper: ThreadPoolExecutor | None = None
-        self._people = 0
-        self._last_count = 0
-        self._frames = 0
+        self._schedule: PeopleCountSchedule | None = None
         self._last_ms = -1
 
     def __enter__(self) -> MediaPipePose:
@@ -219,14 +196,15 @@ class MediaPipePose:
         except PoseError:
             self.__exit__()
             raise
-        if self._census_every:
-            self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pose-census")
+        if self._count_every and self._counter is not None:
+            schedule = PeopleCountSchedule(self._counter.count_quietly, self._count_every)
+            self._schedule = schedule.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._helper is not None:  # the census may not close while the helper still uses it
-            self._helper.shutdown(wait=True, cancel_futures=True)
-            self._helper = None
+        if self._schedule is not None:  # the counter may not close while a count runs
+            self._schedule.__exit__()
+            self._schedule = None
         if self._own_counter and self._counter is not None:
             self._counter.__exit__()
         if self._tracker is not None:
@@ -267,17 +245,15 @@ class MediaPipePose:
                     job.count.cancel()
 
     def _start(self, frame: Frame, guard: Guard) -> _Job:
-        """Runs the tracker on `frame`; hands the frame to the census when it is due."""
+        """Runs the tracker on `frame`; hands the frame to the people count when it is due."""
         if self._tracker is None:
             raise PoseError("MediaPipePose used outside its `with` block")
         t_ms = max(round(frame.t_s * 1000.0), self._last_ms + 1)
+        first = self._last_ms < 0
         self._last_ms = t_ms
-        n, self._frames = self._frames, self._frames + 1
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)  # 50x faster than [..., ::-1]
-        count: Future[int] | None = None
-        if self._helper is not None and n % self._census_every == 0:
-            count = self._helper.submit(self._count, rgb, n == 0)
-        quiet = native_stderr_quiet() if n == 0 else contextlib.nullcontext()
+        count = self._schedule.submit(rgb) if self._schedule is not None else None
+        quiet = native_stderr_quiet() if first else contextlib.nullcontext()
         import mediapipe as mp
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
@@ -285,22 +261,11 @@ class MediaPipePose:
             result = self._tracker.detect_for_video(image, t_ms)
         return _Job(frame, _pose_frame(frame.image.shape, frame.t_s, result), count)
 
-    def _count(self, rgb: np.ndarray, first: bool) -> int:
-        assert self._counter is not None
-        # The first count may load the model, whose start-up chatter goes to fd 2.
-        with native_stderr_quiet() if first else contextlib.nullcontext():
-            return self._counter.count(rgb)
-
     def _finish(self, job: _Job) -> PoseFrame:
         """Applies the held people count to the tracker's pose (in frame order)."""
-        if job.count is not None:
-            counted = job.count.result()
-            # The larger of the last two counts: one missed detection does not clear it.
-            self._people, self._last_count = max(counted, self._last_count), counted
-        pose = job.pose
-        if pose.detected and self._census_every and self._people > pose.num_poses:
-            pose = dataclasses.replace(pose, num_poses=self._people)
-        return pose
+        if self._schedule is None:
+            return job.pose
+        return self._schedule.apply(job.pose, job.count)
 
 
 @dataclass
@@ -325,7 +290,7 @@ def _pose_frame(shape: tuple[int, ...], t_s: float, result: object) -> PoseFrame
         np.array([[lm.x * w, lm.y * h, lm.visibility or 0.0, lm.presence or 0.0] for lm in p])
         for p in people
     ]
-    best = int(np.argmax([_torso_size(a[:, :2]) for a in arrays]))
+    best = int(np.argmax([_landmark_box_area(a[:, :2]) for a in arrays]))
     pts = arrays[best]
     worlds = getattr(result, "pose_world_landmarks", None) or []
     world = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
@@ -360,26 +325,3 @@ def _profiles(
         else (Landmark.RIGHT_SHOULDER, Landmark.RIGHT_HIP)
     )
     return silhouette_profiles(mask, xy[s], xy[h])
-
-
-class ReplayPose:
-    """Serves a recorded `KeypointSeries` frame by frame, in order, ignoring the pixels."""
-
-    def __init__(self, series: KeypointSeries) -> None:
-        self._series = series
-        self._next = 0
-
-    def __enter__(self) -> ReplayPose:
-        self._next = 0
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def detect(self, frame: Frame) -> PoseFrame:
-        """Returns the recorded pose of the next frame."""
-        if self._next >= len(self._series):
-            return PoseFrame.empty(frame.t_s)
-        pose = self._series.frame(self._next)
-        self._next += 1
-        return pose

@@ -16,6 +16,7 @@ import tokenize
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def save_keypoints(series: KeypointSeries, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_suffix(path.suffix + ".npz")
-    arrays = {
+    arrays: dict[str, Any] = {  # Any: numpy's stub reads ** as its allow_pickle flag
         name: np.asarray(getattr(series, name), dtype) for name, dtype in _ARRAY_FIELDS.items()
     }
     with atomic_open(path) as fh:

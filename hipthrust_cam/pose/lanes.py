@@ -17,14 +17,26 @@ trackers differ (~2 px), once.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 from hipthrust_cam.datatypes import Frame, PoseFrame
+from hipthrust_cam.pose.protocol import StreamingPoseBackend
 
 POLL_S = 0.1
+
+
+class SeekableSource(Protocol):
+    """A video opened once per lane (`media.sources.VideoFileSource`), used as a context manager."""
+
+    def frames(self, start: int = 0) -> Iterator[Frame]:
+        """The frames from index `start` on."""
+        ...
+
+    def __enter__(self) -> SeekableSource: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -85,8 +97,8 @@ class LaneTracker:
     def __init__(
         self,
         plan: list[Lane],
-        open_source: Callable[[], AbstractContextManager[Any]],
-        make_pose: Callable[[], AbstractContextManager[Any]],
+        open_source: Callable[[], SeekableSource],
+        make_pose: Callable[[], StreamingPoseBackend],
     ) -> None:
         self._runs = [_LaneRun(lane) for lane in plan]
         self._open_source, self._make_pose = open_source, make_pose
@@ -148,7 +160,9 @@ class LaneTracker:
                 self._changed.notify_all()
 
 
-def _until(frames: Any, stop_index: int | None, stop: threading.Event) -> Any:
+def _until(
+    frames: Iterable[Frame], stop_index: int | None, stop: threading.Event
+) -> Iterator[Frame]:
     for frame in frames:
         if stop.is_set() or (stop_index is not None and frame.index >= stop_index):
             return

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from hipthrust_cam.atomic import atomic_open
+from hipthrust_cam.datatypes import json_safe
 from hipthrust_cam.report.page import render_html
 from hipthrust_cam.report.tables import (
     ReportError,
@@ -57,19 +55,6 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     return path
 
 
-def _json_safe(value: Any) -> Any:
-    """NaN/inf -> None and numpy scalars/arrays -> plain Python, recursively."""
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _write_thumbnails(run_dir: Path, thumbnails: Mapping[Any, bytes]) -> list[Path]:
     folder = run_dir / THUMB_DIR
     folder.mkdir(exist_ok=True)
@@ -105,7 +90,7 @@ def write_run_reports(
     run_dir = Path(out_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     thumbnails = dict(thumbnails or {})
-    safe = _json_safe(report)
+    safe = json_safe(report)
     text = json.dumps(safe, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     written = [
         write_atomic(run_dir / "report.json", text),

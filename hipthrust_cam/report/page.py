@@ -67,7 +67,7 @@ def _angle_row(key: str, label: str, hint: str, rep: Mapping[str, Any], band: Ba
     )
 
 
-def _badge(rep: Mapping[str, Any], faults: list) -> tuple[str, str]:
+def _badge(rep: Mapping[str, Any], faults: list[Mapping[str, Any]]) -> tuple[str, str]:
     if rep.get("judged") is False:
         return "nj", "Not judged"
     if rep.get("complete") is False:

@@ -44,7 +44,8 @@ class _Axes:
         return self.height - self.bottom - frac * (self.height - self.top - self.bottom)
 
 
-PLOTS: tuple[tuple[str, str, tuple[float, float], tuple[float, float], float, int], ...] = (
+PlotSpec = tuple[str, str, tuple[float, float], tuple[float, float], float, int]
+PLOTS: tuple[PlotSpec, ...] = (
     ("hip_extension_deg", "Hip extension", (90.0, 200.0), (40.0, 240.0), 180.0, 250),
     ("knee_angle_deg", "Knee angle", (50.0, 130.0), (20.0, 180.0), 90.0, 170),
     ("shin_angle_deg", "Shin angle (+ = feet forward)", (-30.0, 30.0), (-70.0, 70.0), 0.0, 170),
@@ -82,7 +83,9 @@ def _line_path(ax: _Axes, t: np.ndarray, y: np.ndarray) -> str:
     return "".join(parts)
 
 
-def _fault_spans(report: Mapping[str, Any], timeline: Mapping[str, Any]) -> list[tuple]:
+def _fault_spans(
+    report: Mapping[str, Any], timeline: Mapping[str, Any]
+) -> list[tuple[float, float, str]]:
     """List (t_start_s, t_end_s, label) of every fault.
 
     From the report's fault times, else from runs of frames with a non-empty `faults` column.
@@ -172,7 +175,7 @@ def _rep_labels(ax: _Axes, reps: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def _plot_svg(
-    spec: tuple,
+    spec: PlotSpec,
     timeline: Mapping[str, Any],
     report: Mapping[str, Any],
     band: Band | None,

@@ -14,7 +14,9 @@ dir = -1 when the left side faces the camera (the head is then on the image's ri
 
 from __future__ import annotations
 
+import typing
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -137,7 +139,7 @@ class SyntheticSet:
     t_s: np.ndarray
     joints: dict[str, np.ndarray]
     series: KeypointSeries
-    truth: dict
+    truth: dict[str, Any]  # the .truth.json content
     contours: dict[str, np.ndarray] = field(default_factory=dict)
     props: dict[str, np.ndarray] = field(default_factory=dict)
     angles: dict[str, np.ndarray] = field(default_factory=dict)
@@ -195,7 +197,11 @@ def _profiles(spec: SetSpec, t_s: np.ndarray) -> dict[str, np.ndarray]:
         rep[sel] = k
         if phase == "setup":
             setup[sel] = min_jerk(x)
-        done = {"up": min_jerk(x), "hold": 1.0, "down": 1.0, "rest": 1.0}.get(phase, 0.0)
+        done: np.ndarray | float = 0.0
+        if phase == "up":
+            done = min_jerk(x)
+        elif phase in ("hold", "down", "rest"):
+            done = 1.0
         slide[sel] = k + done if phase != "pre" and phase != "setup" else 0.0
         t0 += dur
     tail = t_s >= t0 - 1e-9
@@ -430,7 +436,8 @@ def simulate(spec: SetSpec) -> SyntheticSet:
         truth.rep_truth(k, tm, t_s, steady, angles, scales)
         for k, tm in enumerate(_segments(spec)[1])
     ]
-    set_faults = [code for code, *_ in truth.FAULT_RULES if any(code in r["faults"] for r in reps)]
+    fired = {code for r in reps for code in typing.cast(list[str], r["faults"])}
+    set_faults = [code for code, *_ in truth.FAULT_RULES if code in fired]
     truth_dict = {
         "synthetic": True,
         "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
