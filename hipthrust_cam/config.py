@@ -53,7 +53,20 @@ class FeaturesConfig:
 
     visibility_gate: float = 0.5  # landmarks below this visibility are "not judged", [0, 1]
     side_lock_s: float = 2.0  # seconds of detected frames used to choose the side, then locked
-    limb_tolerance: float = 0.25  # thigh/shin length off its running median by more = legs unjudged
+    limb_tolerance: float = 0.25  # thigh/shin length off its running median by more = not plausible
+
+
+@dataclass(frozen=True)
+class PlantedConfig:
+    """Planted parts (feet, upper back) and plausible landmarks; see `analysis.planted`."""
+
+    foot_near_sure: float = 0.35  # a clearly seen foot point this close to its anchor stays, shins
+    foot_near_unsure: float = 0.15  # an unsure foot point this close to its anchor stays, shins
+    back_near_sure: float = 0.5  # the same for the shoulder on the bench, torso lengths
+    back_near_unsure: float = 0.2  # ... unsure shoulder, torso lengths
+    settle_s: float = 0.3  # clearly seen, agreeing time that sets an anchor, s
+    move_s: float = 0.8  # clearly seen time elsewhere that moves an anchor (feet set again), s
+    anchored_confidence: float = 0.5  # confidence of a position taken from its anchor, [0, 1]
 
 
 @dataclass(frozen=True)
@@ -106,7 +119,7 @@ class LockoutConfig:
     hip_min_deg: float = (
         165.0  # hip extension below this at lockout, deg (FORM: good >= 170; 5 deg for 2D error)
     )
-    possible_band_deg: float = 5.0  # up to this far below the limit: "possible" (hip occluded)
+    possible_band_deg: float = 12.0  # up to this far below the limit: "possible" (hip occluded)
 
 
 @dataclass(frozen=True)
@@ -166,6 +179,7 @@ class BenchSlideConfig:
 class FaultsConfig:
     """One limits table per fault."""
 
+    possible_below: float = 0.6  # a fault less confident than this is only "possible", [0, 1]
     lumbar_hyperextension: LumbarConfig = field(default_factory=LumbarConfig)
     incomplete_lockout: LockoutConfig = field(default_factory=LockoutConfig)
     feet_too_far: FeetFarConfig = field(default_factory=FeetFarConfig)
@@ -219,7 +233,9 @@ class CuesConfig:
 class SetupConfig:
     """Camera/body/movement checks."""
 
-    front_view_ratio: float = 0.45  # left-right shoulder+hip spread / torso length above = front
+    oblique_from_deg: float = 30.0  # camera turned this far from the side (3D landmarks) = oblique
+    front_from_deg: float = 65.0  # ... this far = front (or back) view, deg
+    front_view_ratio: float = 0.45  # without 3D landmarks: 2D shoulder+hip spread / torso = front
     frame_margin_frac: float = 0.0  # joints this close to the border count as outside (of size)
     body_visible_frac: float = 0.5  # share of frames with knees/ankles seen below = not in frame
     bridge_shoulder_height_max: float = (
@@ -236,6 +252,7 @@ class Config:
     pose: PoseConfig = field(default_factory=PoseConfig)
     video: VideoConfig = field(default_factory=VideoConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
+    planted: PlantedConfig = field(default_factory=PlantedConfig)
     smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
     reps: RepsConfig = field(default_factory=RepsConfig)
     faults: FaultsConfig = field(default_factory=FaultsConfig)
@@ -254,6 +271,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "min_presence_confidence": (0.0, 1.0),
     "min_tracking_confidence": (0.0, 1.0),
     "min_confidence": (0.0, 1.0),
+    "anchored_confidence": (0.0, 1.0),
+    "possible_below": (0.0, 1.0),
     "crf": (0, 51),
     "num_poses": (1, 10),
     "count_people_every": (0, 10000),
@@ -276,6 +295,8 @@ _NON_NEGATIVE_SUFFIXES = (
     "band_deg",
     "rom_deg",
     "_dps",
+    "_sure",
+    "_unsure",
 )
 
 

@@ -18,6 +18,7 @@ from hipthrust_cam.analysis.faults import (
 )
 from hipthrust_cam.analysis.features import FEATURE_NAMES
 from hipthrust_cam.analysis.measures import measure_rep
+from hipthrust_cam.analysis.planted import JOINTS
 from hipthrust_cam.analysis.reps import RepEvent
 from hipthrust_cam.analysis.results import RepMeasures
 from hipthrust_cam.config import Config, FaultsConfig
@@ -152,19 +153,54 @@ def test_lumbar_confidence_is_capped_and_lower_on_thin_evidence() -> None:
     assert lumbar_hyperextension(dataclasses.replace(GOOD, hip_extension_deg=192.0), CFG) is None
 
 
-def test_borderline_visible_landmarks_lower_every_fault_confidence() -> None:
+def _measured(knee_deg: float, confidence: dict[str, float]) -> RepMeasures:
+    """A rep measured from frames whose joints were seen with the given confidences."""
     event = RepEvent("rep", 1.0, 2.0, 3.5, 5.0, bottom_deg=100.0, peak_deg=178.0)
     t = np.arange(0.0, 6.0, 1 / 30)
     frames = {name: np.full(len(t), getattr(GOOD, name, 0.0)) for name in FEATURE_NAMES}
-    frames.update(t_s=t, knee_angle_deg=np.full(len(t), 115.0), shin_px=np.full(len(t), 80.0),
+    frames.update(t_s=t, knee_angle_deg=np.full(len(t), knee_deg), shin_px=np.full(len(t), 80.0),
                   torso_px=np.full(len(t), 150.0), back_profile=np.zeros((len(t), 16)),
                   front_profile=np.zeros((len(t), 16)))  # fmt: skip
-    clear = measure_rep(1, event, {**frames, "key_visibility": np.full(len(t), 0.95)}, 0.5)
-    faint = measure_rep(1, event, {**frames, "key_visibility": np.full(len(t), 0.55)}, 0.5)
+    row = np.array([confidence.get(j, 0.95) for j in JOINTS], np.float32)
+    return measure_rep(1, event, {**frames, "joint_confidence": np.tile(row, (len(t), 1))}, 0.5)
+
+
+def test_borderline_visible_landmarks_lower_every_fault_confidence() -> None:
+    clear = _measured(115.0, {})
+    faint = _measured(115.0, {j: 0.55 for j in JOINTS})
     assert clear.confidence == 1.0 and 0.5 <= faint.confidence < 0.7
     (strong,) = [f for f in rep_faults(clear, CFG) if f.code == "feet_too_far"]
     (weak,) = [f for f in rep_faults(faint, CFG) if f.code == "feet_too_far"]
     assert weak.confidence < strong.confidence
+    assert weak.possible and not strong.possible  # unsure landmarks: noted, never cued
+
+
+def test_an_unclear_foot_spoils_only_the_faults_that_need_it() -> None:
+    """A plate over the hips hides the feet: the foot fault is only possible, the head is not."""
+    m = dataclasses.replace(_measured(115.0, {"ankle": 0.5}), head_angle_deg=35.0)
+    faults = {f.code: f for f in rep_faults(m, CFG)}
+    assert faults["feet_too_far"].possible
+    assert not faults["head_back"].possible and faults["head_back"].confidence == 1.0
+
+
+@pytest.mark.parametrize(
+    ("view", "judged"),
+    [
+        ("side", {"feet_too_far", "head_back", "no_pause", "incomplete_lockout"}),
+        ("oblique", {"no_pause", "incomplete_lockout"}),
+        ("front", {"no_pause"}),
+    ],
+)
+def test_a_view_turned_from_the_side_never_reports_what_it_cannot_see(
+    view: str, judged: set[str]
+) -> None:
+    m = dataclasses.replace(
+        GOOD, knee_angle_deg=115.0, head_angle_deg=35.0, pause_s=0.1, hip_extension_deg=140.0
+    )
+    faults = rep_faults(m, CFG, view=view)
+    assert {f.code for f in faults} == judged
+    lockout = [f for f in faults if f.code == "incomplete_lockout"]
+    assert all(f.possible for f in lockout) == (view != "side")
 
 
 def test_a_lockout_just_short_of_the_limit_is_only_possible() -> None:

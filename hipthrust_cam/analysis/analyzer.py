@@ -28,7 +28,6 @@ from hipthrust_cam.analysis.features import (
     FEATURE_NAMES,
     LimbCheck,
     SideLock,
-    joint_vector,
     point_features,
 )
 from hipthrust_cam.analysis.filters import SmootherParams, make_smoother
@@ -40,22 +39,18 @@ from hipthrust_cam.analysis.framing import (
     classify_posture,
     classify_rep,
 )
-from hipthrust_cam.analysis.measures import measure_rep
+from hipthrust_cam.analysis.measures import measure_rep, visibility_factor
+from hipthrust_cam.analysis.planted import JOINTS, PlantedFrame, PlantedParts
 from hipthrust_cam.analysis.reps import RepCounter, RepEvent
 from hipthrust_cam.analysis.results import FrameResult, RepResult
 from hipthrust_cam.config import Config
 from hipthrust_cam.datatypes import (
     PROFILE_SAMPLES,
-    SIDE_JOINTS,
     PoseFrame,
 )
 
 _BUFFER_S = 90.0  # per-frame features kept for measuring the rep in progress, s
 _PRE_S = 0.6  # features kept from before a rep's start, s
-_KEY_INDEX = {  # landmarks every lockout angle needs, per side (their least visible one counts)
-    side: [SIDE_JOINTS[side][j] for j in ("shoulder", "hip", "knee", "ankle")]
-    for side in ("left", "right")
-}
 
 
 @dataclass
@@ -75,7 +70,7 @@ class _Buffered(NamedTuple):
     features: np.ndarray  # (len(FEATURE_NAMES),) in that order
     back_profile: np.ndarray  # (PROFILE_SAMPLES,) torso lengths
     front_profile: np.ndarray  # (PROFILE_SAMPLES,) torso lengths
-    key_visibility: float  # least visibility of shoulder, hip, knee, ankle
+    joint_confidence: np.ndarray  # (len(JOINTS),) the judged side's, [0, 1]
 
 
 @dataclass(frozen=True)
@@ -139,11 +134,12 @@ class Analyzer:
         gate = config.features.visibility_gate
         self._gate = gate
         self._side = SideLock(config.features.side_lock_s)
+        self._planted = PlantedParts(config.planted, gate, config.features.limb_tolerance)
         self._limbs = LimbCheck(config.features.limb_tolerance)
-        self._setup = SetupTracker(config.setup, image_size, gate)
+        self._setup = SetupTracker(config.setup, image_size)
         self._counter = RepCounter(config.reps)
         self._cues = CueManager(config.cues)
-        self._pending: deque[PoseFrame] = deque()
+        self._pending: deque[tuple[PoseFrame, PlantedFrame]] = deque()
         self._buffer: deque[_Buffered] = deque(maxlen=max(int(_BUFFER_S * fps), 100))
         self._movement = MovementGuess()
         self.timeline = Timeline()
@@ -155,10 +151,11 @@ class Analyzer:
 
     def push(self, pose: PoseFrame) -> list[FrameResult]:
         """Add one frame; returns the results of the frames that are now final, in order."""
-        self._setup.update(pose)
+        planted = self._planted.update(pose)
+        self._setup.update(pose, planted)
         self._side.update(pose)
-        self._pending.append(pose)
-        outs = self._smoother.push(pose.t_s, joint_vector(pose, self._gate))
+        self._pending.append((pose, planted))
+        outs = self._smoother.push(pose.t_s, planted.xy.reshape(-1))
         return [self._final(t, vec) for t, vec in outs]
 
     def finish(self) -> list[FrameResult]:
@@ -177,19 +174,19 @@ class Analyzer:
         return results
 
     def _final(self, t: float, vec: np.ndarray) -> FrameResult:
-        pose = self._pending.popleft()
+        pose, planted = self._pending.popleft()
         side = self._side.side
         if side is None:
             feats = np.full(len(FEATURE_NAMES), np.nan)
         else:
             f = self._limbs.apply(point_features(vec, side))
             feats = np.array([f[name] for name in FEATURE_NAMES])
-        key_vis = min(pose.visibility[_KEY_INDEX[side]].tolist()) if side else math.nan
-        self._buffer.append(_Buffered(t, feats, pose.back_profile, pose.front_profile, key_vis))
+        confidence = planted.side(side)[2] if side else np.zeros(len(JOINTS), np.float32)
+        self._buffer.append(_Buffered(t, feats, pose.back_profile, pose.front_profile, confidence))
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}
         event = self._counter.update(t, _plausible_hip(angles["hip_extension_deg"]))
         phase = self._counter.phase
-        live = self._live_faults(angles, phase, feats)
+        live = self._live_faults(angles, phase, feats, confidence)
         rep, codes = self._on_event(event) if event is not None else (None, None)
         cue, good = self._cues.update(t, live, codes)
         self.timeline.t_s.append(t)
@@ -201,7 +198,7 @@ class Analyzer:
         )
 
     def _live_faults(
-        self, angles: dict[str, float], phase: str, feats: np.ndarray
+        self, angles: dict[str, float], phase: str, feats: np.ndarray, confidence: np.ndarray
     ) -> tuple[str, ...]:
         """Faults to cue before the rep is over: only at the top of a hip-thrust-like posture."""
         posture = {
@@ -212,7 +209,12 @@ class Analyzer:
         self._movement.add_posture(label)
         if phase != "lockout" or not self._countable() or label not in COUNTED_MOVEMENTS:
             return ()
-        return frame_faults(angles, self.cfg.faults, self._movement.variant())
+        gate = self._gate
+        clarity = {
+            j: visibility_factor(float(c), gate) for j, c in zip(JOINTS, confidence, strict=True)
+        }
+        view = self._setup.view
+        return frame_faults(angles, self.cfg.faults, self._movement.variant(), view, clarity)
 
     def _other_movement(self) -> str | None:
         body_out = bool({"knees_out", "feet_out"} & set(self._setup.set_codes()))
@@ -236,7 +238,7 @@ class Analyzer:
         out = {"t_s": np.array([r.t_s for r in rows])}
         feats = np.stack([r.features for r in rows])
         out.update({name: feats[:, i] for i, name in enumerate(FEATURE_NAMES)})
-        out["key_visibility"] = np.array([r.key_visibility for r in rows])
+        out["joint_confidence"] = np.stack([r.joint_confidence for r in rows])
         for name in ("back_profile", "front_profile"):
             profiles = np.stack([getattr(r, name) for r in rows])
             out[name] = profiles.reshape(-1, PROFILE_SAMPLES).astype(np.float64)
@@ -262,7 +264,7 @@ class Analyzer:
             self._movement.add_rep(movement, counted=False)
             return None, None
         variant = "bridge" if movement == "glute_bridge" else "bench"
-        faults = tuple(rep_faults(m, self.cfg.faults, variant))
+        faults = tuple(rep_faults(m, self.cfg.faults, variant, self._setup.view))
         rep = RepResult(m, faults, movement)
         self.reps.append(rep)
         self._movement.add_rep(movement, counted=True)

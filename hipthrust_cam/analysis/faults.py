@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -54,6 +55,39 @@ SUPPORT: dict[str, tuple[str, str, str]] = {
     "feet_too_close": ("shin_angle_deg", "<", "shin_min_deg"),
 }
 
+FAULT_JOINTS: dict[str, tuple[str, ...]] = {
+    # fault code -> the joints its measure needs: the least clearly seen sets its confidence
+    "lumbar_hyperextension": ("shoulder", "hip", "knee"),
+    "incomplete_lockout": ("shoulder", "hip", "knee"),
+    "feet_too_far": ("hip", "knee", "ankle"),
+    "feet_too_close": ("hip", "knee", "ankle"),
+    "head_back": ("ear", "shoulder", "hip"),
+    "no_pause": ("hip",),
+    "fast_eccentric": ("hip",),
+    "heels_up": ("ankle", "heel", "toe"),
+    "bench_slide": ("shoulder",),
+}
+
+VIEW_JUDGES: dict[str, frozenset[str]] = {
+    # camera view -> the faults it can show. Turned away from the side, the foot placement,
+    # the arch, the head and the heels are distorted by the angle: not judged rather than
+    # judged wrong. Reps and tempo stay countable; a straight body stays straight in any
+    # projection, so a full lockout still reads as one, but a short one is only "possible".
+    "side": frozenset(FAULT_JOINTS),
+    "unknown": frozenset(FAULT_JOINTS),
+    "oblique": frozenset({"incomplete_lockout", "no_pause", "fast_eccentric"}),
+    "front": frozenset({"no_pause", "fast_eccentric"}),
+}
+POSSIBLE_ONLY: dict[str, frozenset[str]] = {"oblique": frozenset({"incomplete_lockout"})}
+"""Camera view -> faults reported there as possible at most (never cued)."""
+
+
+def fault_confidence(m: RepMeasures, code: str) -> float:
+    """How much to trust a fault of this rep: judged share x the least clear joint it needs."""
+    clarity = [m.clarity[j] for j in FAULT_JOINTS.get(code, ()) if j in m.clarity]
+    return m.judged_share * min(clarity) if clarity else m.confidence
+
+
 _SPANS: dict[str, Callable[[RepMeasures], tuple[float, float]]] = {
     "top": lambda m: (m.lockout_start_s, m.lockout_end_s),
     "down": lambda m: (m.lockout_end_s, m.end_s),
@@ -66,13 +100,15 @@ def threshold_fault(row: tuple[str, ...], m: RepMeasures, cfg: FaultsConfig) -> 
 
     A fault in `POSSIBLE_BANDS` whose value crosses the limit by less than its band is kept
     but marked `possible` (not cued), its confidence falling linearly to half at the limit.
+    So is any fault whose confidence stays under `cfg.possible_below`: its landmarks were
+    seen too unclearly (or were anchored) to tell the lifter to change anything.
     """
     code, measure, op, field, when, _ = row
     limits = getattr(cfg, code)
     value, limit = getattr(m, measure), getattr(limits, field)
     if not (math.isfinite(value) and _OPS[op](value, limit)):
         return None
-    confidence = m.confidence
+    confidence = fault_confidence(m, code)
     if code in SUPPORT and SUPPORT[code][0] != measure:
         s_measure, s_op, s_field = SUPPORT[code]
         s_value = getattr(m, s_measure)
@@ -84,6 +120,7 @@ def threshold_fault(row: tuple[str, ...], m: RepMeasures, cfg: FaultsConfig) -> 
         margin = min(abs(value - limit) / band, 1.0) if band > 0 else 1.0
         confidence *= 0.5 + 0.5 * margin
         possible = margin < 1.0
+    possible = possible or confidence < cfg.possible_below
     t0, t1 = _SPANS[when](m)
     return Fault(code, round(float(value), 3), float(limit), round(confidence, 3), t0, t1, possible)
 
@@ -133,7 +170,8 @@ def lumbar_hyperextension(m: RepMeasures, cfg: FaultsConfig) -> Fault | None:
     mask = math.isfinite(m.back_arch) or math.isfinite(m.front_rise)
     support = 1.0 if agree >= 2 and mask else 0.75
     strength = min(1.0, 0.5 + 0.25 * max(evidence, 1.0))  # 0.75 at the limits, 1 at twice
-    confidence = LUMBAR_MAX_CONFIDENCE * strength * support * max(m.confidence, 0.0)
+    measured = max(fault_confidence(m, "lumbar_hyperextension"), 0.0)
+    confidence = LUMBAR_MAX_CONFIDENCE * strength * support * measured
     if confidence < c.min_confidence:
         return None
     value = m.hip_extension_deg if math.isfinite(m.hip_extension_deg) else evidence
@@ -145,17 +183,26 @@ def _applies(variant_of_row: str, variant: str) -> bool:
     return variant_of_row in ("any", variant)
 
 
-def rep_faults(m: RepMeasures, cfg: FaultsConfig, variant: str = "bench") -> list[Fault]:
-    """Every fault a rep shows: lumbar first, then the table rows for this variant.
+def rep_faults(
+    m: RepMeasures, cfg: FaultsConfig, variant: str = "bench", view: str = "side"
+) -> list[Fault]:
+    """Every fault a rep shows that the camera's view can show: lumbar first, then the table.
 
     Args:
         m: The rep's measures.
         cfg: Fault limits.
         variant: "bench" (hip thrust) or "bridge" (glute bridge).
+        view: The camera view ("side", "oblique", "front"; see `VIEW_JUDGES`).
     """
     found = [lumbar_hyperextension(m, cfg)]
     found += [threshold_fault(row, m, cfg) for row in THRESHOLD_ROWS if _applies(row[5], variant)]
-    return [f for f in found if f is not None]
+    judged = VIEW_JUDGES.get(view, VIEW_JUDGES["side"])
+    possible_only = POSSIBLE_ONLY.get(view, frozenset())
+    return [
+        replace(f, possible=True) if f.code in possible_only else f
+        for f in found
+        if f is not None and f.code in judged
+    ]
 
 
 FRAME_ROWS: tuple[tuple[str, str, str, str, str], ...] = (
@@ -167,13 +214,24 @@ FRAME_ROWS: tuple[tuple[str, str, str, str, str], ...] = (
 
 
 def frame_faults(
-    angles: dict[str, float], cfg: FaultsConfig, variant: str = "bench"
+    angles: dict[str, float],
+    cfg: FaultsConfig,
+    variant: str = "bench",
+    view: str = "side",
+    clarity: Mapping[str, float] | None = None,
 ) -> tuple[str, ...]:
-    """Fault codes visible on one frame at the top (live cues before the rep is over)."""
-    out = []
+    """Fault codes visible on one frame at the top (live cues before the rep is over).
+
+    Only faults the view can show, from joints seen clearly enough to cue (`clarity`: joint
+    name -> 0.5..1 as in `RepMeasures.clarity`; None = all clear).
+    """
+    out: list[str] = []
+    judged = VIEW_JUDGES.get(view, VIEW_JUDGES["side"]) - POSSIBLE_ONLY.get(view, frozenset())
     for code, name, op, field, row_variant in FRAME_ROWS:
         value = angles.get(name, math.nan)
-        if not _applies(row_variant, variant) or code in out:
+        if not _applies(row_variant, variant) or code in out or code not in judged:
+            continue
+        if clarity and min(clarity.get(j, 1.0) for j in FAULT_JOINTS[code]) < cfg.possible_below:
             continue
         if math.isfinite(value) and _OPS[op](value, getattr(getattr(cfg, code), field)):
             out.append(code)

@@ -1,10 +1,10 @@
 """Per-frame features of the side facing the camera.
 
-Inputs: `PoseFrame`s (33 landmarks, visibility). Outputs: the side to judge (chosen by
-visibility over the first seconds of detected frames, then locked), the gated joint vector that
-the smoother works on, and from (smoothed) joints the five convention angles plus heel rise,
-shoulder position and segment lengths. A landmark below the visibility gate is NaN, so every
-value that uses it is NaN ("not judged"), never a guess.
+Inputs: `PoseFrame`s (33 landmarks, visibility) and the joint vectors the smoother gives back
+(`planted` decides which positions to believe). Outputs: the side to judge (chosen by
+visibility over the first seconds of detected frames, then locked), and from (smoothed) joints
+the five convention angles plus heel rise, shoulder position and segment lengths. An unseen
+joint is NaN, so every value that uses it is NaN ("not judged"), never a guess.
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ from collections import deque
 import numpy as np
 
 from hipthrust_cam.analysis.geometry import ANGLE_FUNCS, distance, point_angles
+from hipthrust_cam.analysis.planted import JOINTS, SIDES
 from hipthrust_cam.datatypes import SIDE_JOINTS, PoseFrame
 
 ANGLE_NAMES: tuple[str, ...] = tuple(ANGLE_FUNCS)
 """hip_extension_deg, torso_angle_deg, knee_angle_deg, shin_angle_deg, head_angle_deg."""
-JOINTS: tuple[str, ...] = ("ear", "shoulder", "hip", "knee", "ankle", "heel", "toe")
-"""The joints the features use, per side."""
-SIDES: tuple[str, ...] = ("left", "right")
 CHANNELS = len(SIDES) * len(JOINTS) * 2
-"""Length of the joint vector: both sides' joints, x and y."""
+"""Length of the joint vector: both sides' joints (`planted.JOINTS`), x and y."""
 _INDEX = np.array([[SIDE_JOINTS[s][j] for j in JOINTS] for s in SIDES])  # (2, 7) landmark ids
 
 
@@ -50,21 +48,6 @@ class SideLock:
         self.side = SIDES[int(np.argmax(self._score))]
         self.locked = self._seen_s >= self.lock_s
         return self.side
-
-
-def joint_vector(pose: PoseFrame, gate: float) -> np.ndarray:
-    """Both sides' joints as one vector, NaN where the landmark's visibility is below `gate`.
-
-    Args:
-        pose: One frame.
-        gate: Visibility gate, [0, 1].
-
-    Returns:
-        (CHANNELS,) float64: [side][joint][x, y] flattened, pixels.
-    """
-    xy = pose.xy[_INDEX].astype(np.float64)  # (2, 7, 2)
-    seen = pose.visibility[_INDEX] >= gate
-    return np.where(seen[..., None], xy, np.nan).reshape(-1)
 
 
 def side_joints(vectors: np.ndarray, side: str) -> dict[str, np.ndarray]:
@@ -112,7 +95,7 @@ def point_features(vector: np.ndarray, side: str) -> dict[str, float]:
     """`frame_features` of one frame in plain floats (the per-frame streaming path).
 
     Args:
-        vector: (CHANNELS,) joint vector (see `joint_vector`), px, NaN = unseen.
+        vector: (CHANNELS,) joint vector (`PlantedFrame.xy` flattened), px, NaN = unseen.
         side: "left" or "right".
 
     Returns:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hipthrust_cam.analysis.planted import JOINTS, SIDES, PlantedFrame
 from hipthrust_cam.analysis.results import RepMeasures
 from hipthrust_cam.config import SetupConfig
 from hipthrust_cam.datatypes import SIDE_JOINTS, PoseFrame
@@ -35,7 +36,6 @@ _RECENT = 45  # frames of recent history for live messages (~1.5 s at 30 fps)
 _SPREAD_HISTORY = 900  # frames of left-right spread kept for the view decision
 _POSTURE_MIN_FRAMES = 30  # frames in another movement's posture before saying so
 _PAIRS = ("shoulder", "hip")
-_LEGS = ("knee", "ankle")
 
 
 @dataclass(frozen=True)
@@ -44,61 +44,91 @@ class FrameChecks:
 
     Attributes:
         detected, several: Someone / more than one person seen.
-        spread: Left-right spread of shoulders and hips over torso length (NaN if unseen).
-        knees_in, feet_in: The knees / ankles of the best side are visible and inside the image.
+        spread: Left-right spread of shoulders and hips over torso length in the image (NaN if
+            unseen); the fallback view measure when the pose has no world landmarks.
+        yaw_deg: How far the camera is turned from the lifter's side, deg: 0 = side-on, 90 =
+            front or back, from the 3D (world) landmarks; NaN if they are missing.
+        knees_in, feet_in: The knees / ankles of the side facing the camera lie inside the
+            image (where the body is, not how sure the model is of it).
     """
 
     detected: bool
     several: bool
     spread: float
+    yaw_deg: float
     knees_in: bool
     feet_in: bool
 
 
+def _spread(xy: np.ndarray) -> float:
+    """Left-right spread of shoulders and hips over torso length, in the image."""
+    left, right = SIDE_JOINTS["left"], SIDE_JOINTS["right"]
+    gaps = [float(np.hypot(*(xy[left[j]] - xy[right[j]]))) for j in _PAIRS]
+    lengths = [float(np.hypot(*(xy[s["shoulder"]] - xy[s["hip"]]))) for s in (left, right)]
+    lengths = [v for v in lengths if math.isfinite(v)]
+    torso = sum(lengths) / len(lengths) if lengths else math.nan
+    return sum(gaps) / len(gaps) / torso if torso > 0 else math.nan
+
+
+def camera_yaw_deg(world: np.ndarray) -> float:
+    """How far the camera is turned from the lifter's side, from world landmarks, deg.
+
+    The left-right axes through the shoulders and the hips point straight at a side camera
+    (along depth) and lie across the image for a front one; their angle to the image plane is
+    90 deg minus the yaw. The median of the two axes.
+
+    Args:
+        world: (33, 3) metres, camera-aligned (x right, y down, z depth); NaN if unseen.
+    """
+    yaws = []
+    for joint in _PAIRS:
+        axis = world[SIDE_JOINTS["right"][joint]] - world[SIDE_JOINTS["left"][joint]]
+        across = math.hypot(float(axis[0]), float(axis[1]))
+        depth = abs(float(axis[2]))
+        if math.isfinite(across) and math.isfinite(depth) and across + depth > 0:
+            yaws.append(90.0 - math.degrees(math.atan2(depth, across)))
+    return float(np.median(yaws)) if yaws else math.nan
+
+
 def check_frame(
-    pose: PoseFrame, image_size: tuple[int, int], cfg: SetupConfig, gate: float
+    pose: PoseFrame, planted: PlantedFrame, image_size: tuple[int, int], cfg: SetupConfig
 ) -> FrameChecks:
     """Setup facts of one raw frame.
 
     Args:
         pose: The frame.
+        planted: Its positions to analyse (a foot the model threw off is at its anchor).
         image_size: (width, height), px.
         cfg: Setup limits.
-        gate: Visibility gate, [0, 1].
     """
-    xy = pose.xy.tolist()
-    vis = pose.visibility.tolist()
-    left, right = SIDE_JOINTS["left"], SIDE_JOINTS["right"]
-
-    def dist(i: int, j: int) -> float:
-        return math.hypot(xy[i][0] - xy[j][0], xy[i][1] - xy[j][1])
-
-    gaps = [dist(left[j], right[j]) for j in _PAIRS]
-    lengths = [v for v in (dist(s["shoulder"], s["hip"]) for s in (left, right)) if v == v]
-    torso = sum(lengths) / len(lengths) if lengths else math.nan
-    spread = sum(gaps) / len(gaps) / torso if torso > 0 else math.nan
     w, h = image_size
     m = cfg.frame_margin_frac
+    near = int(np.argmax([planted.confidence[k].sum() for k in range(len(SIDES))]))
 
     def inside(joint: str) -> bool:
-        for side in (left, right):
-            i = side[joint]
-            x, y = xy[i]
-            if vis[i] >= gate and m * w <= x <= (1 - m) * w and m * h <= y <= (1 - m) * h:
-                return True
-        return False
+        i = JOINTS.index(joint)
+        x, y = planted.xy[near, i]
+        if not (math.isfinite(x) and math.isfinite(y)):  # unsure and implausible: where the
+            x, y = pose.xy[SIDE_JOINTS[SIDES[near]][joint]]  # model put it all the same
+        return bool(m * w <= x <= (1 - m) * w and m * h <= y <= (1 - m) * h)
 
-    return FrameChecks(pose.detected, pose.num_poses >= 2, spread, inside("knee"), inside("ankle"))
+    return FrameChecks(
+        pose.detected,
+        pose.num_poses >= 2,
+        _spread(pose.xy),
+        camera_yaw_deg(pose.world),
+        inside("knee"),
+        inside("ankle"),
+    )
 
 
 class SetupTracker:
     """Accumulates frame checks: live messages for now, and a summary for the report."""
 
-    def __init__(self, config: SetupConfig, image_size: tuple[int, int], gate: float) -> None:
+    def __init__(self, config: SetupConfig, image_size: tuple[int, int]) -> None:
         """Start with no evidence."""
         self.cfg = config
         self.image_size = image_size
-        self.gate = gate
         self._recent: deque[FrameChecks] = deque(maxlen=_RECENT)
         self._recent_sums = [0, 0, 0, 0]  # detected, several, knees_in, feet_in over _recent
         self.frames = 0
@@ -107,11 +137,13 @@ class SetupTracker:
         self.knees_in = 0
         self.feet_in = 0
         self._spreads: deque[float] = deque(maxlen=_SPREAD_HISTORY)
+        self._yaws: deque[float] = deque(maxlen=_SPREAD_HISTORY)
+        self.yaw_deg = math.nan
         self._view = "unknown"
 
-    def update(self, pose: PoseFrame) -> FrameChecks:
-        """Add one raw frame."""
-        c = check_frame(pose, self.image_size, self.cfg, self.gate)
+    def update(self, pose: PoseFrame, planted: PlantedFrame) -> FrameChecks:
+        """Add one raw frame and its positions to analyse."""
+        c = check_frame(pose, planted, self.image_size, self.cfg)
         if len(self._recent) == self._recent.maxlen:
             self._count_recent(self._recent[0], -1)
         self._recent.append(c)
@@ -122,16 +154,36 @@ class SetupTracker:
             self.several += c.several
             self.knees_in += c.knees_in
             self.feet_in += c.feet_in
-            if math.isfinite(c.spread):
-                self._spreads.append(c.spread)
-                if len(self._spreads) < 30 or self.detected % 15 == 0:  # refresh the median
-                    median = float(np.median(self._spreads))
-                    self._view = "front" if median > self.cfg.front_view_ratio else "side"
+            self._add_view(c)
         return c
+
+    def _add_view(self, c: FrameChecks) -> None:
+        """The camera view from the median yaw (or, without world landmarks, 2D spread)."""
+        if math.isfinite(c.yaw_deg):
+            self._yaws.append(c.yaw_deg)
+        elif math.isfinite(c.spread):
+            self._spreads.append(c.spread)
+        else:
+            return
+        if not (len(self._yaws) + len(self._spreads) < 30 or self.detected % 15 == 0):
+            return  # the medians are refreshed every 15 frames once settled
+        if self._yaws:
+            self.yaw_deg = float(np.median(self._yaws))
+            cfg = self.cfg
+            self._view = (
+                "front"
+                if self.yaw_deg >= cfg.front_from_deg
+                else "oblique"
+                if self.yaw_deg >= cfg.oblique_from_deg
+                else "side"
+            )
+        else:
+            median = float(np.median(self._spreads))
+            self._view = "front" if median > self.cfg.front_view_ratio else "side"
 
     @property
     def view(self) -> str:
-        """The camera view: "side", "front" or "unknown" (nobody seen yet)."""
+        """The camera view: "side", "oblique", "front" or "unknown" (nobody seen yet)."""
         return self._view
 
     def live_codes(self) -> tuple[str, ...]:

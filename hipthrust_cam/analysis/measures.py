@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from hipthrust_cam.analysis.features import ANGLE_NAMES
+from hipthrust_cam.analysis.planted import JOINTS
 from hipthrust_cam.analysis.reps import RepEvent
 from hipthrust_cam.analysis.results import RepMeasures
 
@@ -29,6 +30,8 @@ PLAUSIBLE_AT_LOCKOUT: dict[str, tuple[float, float]] = {
 _ANKLE_PER_HEEL = 0.73  # ankle rise per heel rise when the foot turns on the toes
 PLAUSIBLE_HEEL_LIFT = (-0.3, 0.3)  # shin lengths; a bigger heel rise is a misplaced foot
 _CLEAR_VIS = 0.8  # key landmarks at least this visible are seen clearly (full confidence)
+KEY_JOINTS = ("shoulder", "hip", "knee", "ankle")
+"""The joints every lockout angle needs; the least clear of them sets the rep's confidence."""
 
 
 def _median(values: np.ndarray) -> float:
@@ -62,10 +65,10 @@ def _heel_lift(frames: dict[str, np.ndarray], bottom: np.ndarray, top: np.ndarra
     return min(heel, ankle / _ANKLE_PER_HEEL) / shin
 
 
-def _visibility_factor(visibility: float, gate: float) -> float:
-    """0.5 for key landmarks seen right at the visibility gate, rising to 1 at `_CLEAR_VIS`."""
+def visibility_factor(visibility: float, gate: float) -> float:
+    """0.5 for a joint seen right at the visibility gate (or below it), 1 from `_CLEAR_VIS` on."""
     if not math.isfinite(visibility):
-        return 1.0  # no visibility record (e.g. hand-made frames): the share alone decides
+        return 0.5  # never seen over the lockout
     span = max(_CLEAR_VIS - gate, 1e-6)
     return 0.5 + 0.5 * min(max((visibility - gate) / span, 0.0), 1.0)
 
@@ -80,8 +83,8 @@ def measure_rep(
         event: The decided rep.
         frames: "t_s" (M,) and every feature name -> (M,), plus "back_profile" and
             "front_profile" (M, 16), covering at least the rep and a little before it;
-            optionally "key_visibility" (M,), the least visibility of shoulder, hip, knee and
-            ankle per frame, [0, 1].
+            optionally "joint_confidence" (M, 7), each joint's confidence per frame in
+            `planted.JOINTS` order (visibility when seen, less when anchored), [0, 1].
         gate: The visibility gate, [0, 1].
 
     Returns:
@@ -98,13 +101,17 @@ def measure_rep(
     bottoms = start | end if event.complete else start
     angles = {name: _plausible(name, _median(frames[name][top])) for name in ANGLE_NAMES}
     key = np.isfinite(frames["hip_extension_deg"][top]) & np.isfinite(frames["knee_angle_deg"][top])
-    confidence = float(key.mean()) if key.size else 0.0
-    if "key_visibility" in frames:  # landmarks seen only just above the gate count for less
-        confidence *= _visibility_factor(_median(frames["key_visibility"][top]), gate)
+    share = float(key.mean()) if key.size else 0.0
+    clarity = _clarity(frames, top, gate)
+    confidence = share * min(clarity[j] for j in KEY_JOINTS)
     torso = _median(frames["torso_px"][start | top | end])
-    drift = math.hypot(
-        _median(frames["shoulder_x"][end]) - _median(frames["shoulder_x"][start]),
-        _median(frames["shoulder_y"][end]) - _median(frames["shoulder_y"][start]),
+    drift = (
+        math.hypot(  # only between two bottoms: a rep cut off mid-way has no second one
+            _median(frames["shoulder_x"][end]) - _median(frames["shoulder_x"][start]),
+            _median(frames["shoulder_y"][end]) - _median(frames["shoulder_y"][start]),
+        )
+        if event.complete
+        else math.nan
     )
     back = frames["back_profile"][:, _LUMBAR_S]
     front = frames["front_profile"][:, _CHEST_S]
@@ -130,4 +137,14 @@ def measure_rep(
             np.isfinite(angles["hip_extension_deg"]) and np.isfinite(angles["knee_angle_deg"])
         ),
         confidence=round(confidence, 3),
+        judged_share=round(share, 3),
+        clarity={j: round(v, 3) for j, v in clarity.items()},
     )
+
+
+def _clarity(frames: dict[str, np.ndarray], top: np.ndarray, gate: float) -> dict[str, float]:
+    """How clearly each joint was seen over the lockout, 0.5 (at the gate) .. 1 (clear)."""
+    if "joint_confidence" not in frames:
+        return dict.fromkeys(JOINTS, 1.0)  # no record (hand-made frames): the share decides
+    conf = frames["joint_confidence"][top]
+    return {j: visibility_factor(_median(conf[:, i]), gate) for i, j in enumerate(JOINTS)}

@@ -8,7 +8,8 @@ final). numpy and the standard library only, so any layer imports them without O
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hipthrust_cam.datatypes import PoseFrame
@@ -26,9 +27,12 @@ class RepMeasures:
         front_rise: Chest/belly silhouette rising at lockout vs the bottom, torso lengths.
         shoulder_above_ankle: Shoulder height above the ankle at lockout, torso lengths.
         judged: The lockout angles could be measured (the key landmarks were visible).
-        confidence: Share of lockout frames with every key landmark visible, times 0.5..1 by
-            how clearly they were seen (median least visibility: the gate -> 0.5, >= 0.8 -> 1),
-            [0, 1]. Every fault of the rep scales with it.
+        confidence: Share of lockout frames with every key landmark visible, times the least
+            `clarity` of shoulder, hip, knee and ankle, [0, 1].
+        judged_share: Share of lockout frames whose hip and knee angles could be measured.
+        clarity: Joint name -> how clearly it was seen over the lockout, 0.5 (at the
+            visibility gate, or anchored) .. 1 (median confidence >= 0.8). A fault's
+            confidence is `judged_share` times the least clarity of the joints it needs.
     """
 
     index: int
@@ -54,6 +58,8 @@ class RepMeasures:
     complete: bool
     judged: bool
     confidence: float
+    judged_share: float = 1.0
+    clarity: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
