@@ -79,7 +79,8 @@ class SetupSummary:
 
     Attributes:
         side: "left"/"right" side judged, None if nobody was seen.
-        view: "side", "front" or "unknown".
+        view: "side", "oblique", "front" or "unknown".
+        yaw_deg: How far the camera is turned from the lifter's side, deg (NaN if unknown).
         variant: "bench" or "bridge" once a rep counted, else None.
         movement: The counted reps' movement, or what else it looks like, or "unknown".
         warning_codes: Framing codes that held over the set (keys of `framing.MESSAGES`).
@@ -87,6 +88,7 @@ class SetupSummary:
 
     side: str | None
     view: str
+    yaw_deg: float
     variant: str | None
     movement: str
     warning_codes: tuple[str, ...]
@@ -293,7 +295,8 @@ class Analyzer:
         variant = None
         if self.reps:
             variant = "bridge" if movement == "glute_bridge" else "bench"
-        return SetupSummary(self.side, self._setup.view, variant, movement, tuple(codes))
+        view, yaw = self._setup.view, self._setup.yaw_deg
+        return SetupSummary(self.side, view, yaw, variant, movement, tuple(codes))
 
 
 def _nanmedian(values: np.ndarray) -> float:

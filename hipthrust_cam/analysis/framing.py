@@ -25,6 +25,9 @@ MESSAGES: dict[str, str] = {
     "nobody": "Nobody in frame",
     "several": "Several people in frame",
     "front_view": "Turn side-on to the camera: a side view is needed",
+    "oblique_view": (
+        "Filmed at an angle: reps and tempo only; feet, arch, head and heels need a side view"
+    ),
     "knees_out": "Move back: knees and feet not in frame",
     "feet_out": "Move back: feet not in frame",
     "not_hip_thrust": "This does not look like a hip thrust",
@@ -196,14 +199,16 @@ class SetupTracker:
         codes = []
         if several > self.cfg.several_people_frac * seen:
             codes.append("several")
-        if self.view == "front":
-            codes.append("front_view")
+        codes += self._view_codes()
         need = self.cfg.body_visible_frac * seen
         if knees_in < need:
             codes.append("knees_out")
         elif feet_in < need:
             codes.append("feet_out")
         return tuple(codes)
+
+    def _view_codes(self) -> list[str]:
+        return {"front": ["front_view"], "oblique": ["oblique_view"]}.get(self.view, [])
 
     def _count_recent(self, c: FrameChecks, sign: int) -> None:
         """Add (+1) or remove (-1) one frame's checks from the running sums of `_recent`."""
@@ -221,8 +226,7 @@ class SetupTracker:
         codes = []
         if self.several > self.cfg.several_people_frac * self.detected:
             codes.append("several")
-        if self.view == "front":
-            codes.append("front_view")
+        codes += self._view_codes()
         need = self.cfg.body_visible_frac * self.detected
         if self.knees_in < need:
             codes.append("knees_out")

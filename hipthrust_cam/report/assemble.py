@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from hipthrust_cam.analysis.analyzer import Analyzer
+from hipthrust_cam.analysis.faults import POSSIBLE_ONLY, VIEW_JUDGES
 from hipthrust_cam.analysis.features import ANGLE_NAMES
 from hipthrust_cam.analysis.framing import MESSAGES
 from hipthrust_cam.analysis.reps import RepEvent
@@ -66,6 +67,11 @@ def _setup_block(analyzer: Analyzer) -> dict[str, Any]:
     return {
         "side": setup.side,
         "view": setup.view,
+        "camera_yaw_deg": round(setup.yaw_deg, 1),
+        "not_judged_from_view": [
+            code for code in analyzer.cfg.cues.priority if code not in VIEW_JUDGES[setup.view]
+        ],
+        "possible_only_from_view": sorted(POSSIBLE_ONLY.get(setup.view, ())),
         "variant": setup.variant,
         "movement": setup.movement,
         "warnings": [MESSAGES[c] for c in setup.warning_codes],

@@ -190,8 +190,15 @@ def _partials_html(report: Mapping[str, Any]) -> str:
 
 
 def _limits_html(report: Mapping[str, Any]) -> str:
-    note = section(report, "setup").get("side_view_only")
-    return f"<p>{esc(note)}</p>" if note else ""
+    setup = section(report, "setup")
+    note = setup.get("side_view_only")
+    out = f"<p>{esc(note)}</p>" if note else ""
+    hidden = [str(c) for c in setup.get("not_judged_from_view") or []]
+    if hidden:
+        texts = section(section(report, "config"), "cues").get("texts") or {}
+        names = ", ".join(f"“{esc(texts.get(c, c))}”" for c in hidden)
+        out += f"<p>Not judged from this camera angle (film side-on for them): {names}.</p>"
+    return out
 
 
 VARIANTS = {"bench": "bench hip thrust", "bridge": "glute bridge (no bench)"}
