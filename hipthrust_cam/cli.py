@@ -87,7 +87,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="TOML file overriding thresholds and cue texts")
-    p.add_argument("--model", type=Path, help="pose model .task (default: models/ bundle)")
+    p.add_argument(
+        "--model",
+        help="pose model: lite, full (default), heavy, or a .task file (see models/README.md)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing run folder")
 
 
@@ -129,7 +132,7 @@ def _expand_videos(paths: list[Path]) -> list[Path]:
     return videos
 
 
-def _load_config(path: Path | None, model: Path | None = None) -> Config:
+def _load_config(path: Path | None, model: str | None = None) -> Config:
     from dataclasses import replace
 
     from hipthrust_cam.config import load_config
@@ -141,7 +144,7 @@ def _load_config(path: Path | None, model: Path | None = None) -> Config:
             f"{path}: not a UTF-8 text TOML file ({exc.reason}): save it as plain text"
         ) from exc
     if model is not None:
-        config = replace(config, pose=replace(config.pose, model_path=str(model)))
+        config = replace(config, pose=replace(config.pose, model=model))
     return config
 
 

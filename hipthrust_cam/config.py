@@ -27,7 +27,8 @@ class ConfigError(ValueError):
 class PoseConfig:
     """The pose stage (MediaPipe PoseLandmarker)."""
 
-    model_path: str = ""  # .task file; "" means models/pose_landmarker_full.task
+    model: str = "full"  # lite, full, heavy (models/pose_landmarker_<name>.task) or a .task path
+    max_fps: float = 30.0  # analyse at most this many frames a second (60 fps -> 30); 0 = every
     num_poses: int = 2  # people the model looks for (2 so "several people" can be told)
     min_detection_confidence: float = 0.5  # [0, 1]
     min_presence_confidence: float = 0.5  # [0, 1]
@@ -277,6 +278,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "num_poses": (1, 10),
     "count_people_every": (0, 10000),
     "lanes": (0, 64),
+    "max_fps": (0.0, 1000.0),
     "lane_warmup_frames": (0, 1000),
     "lane_min_frames": (0, 10_000_000),
     "window_frames": (1, 301),

@@ -305,10 +305,10 @@ def _open_source(options: LiveOptions, config: Config) -> VideoFileSource | Came
     return CameraSource(options.camera, config.video.max_long_side)
 
 
-def _make_feed(source: Iterable[Frame], options: LiveOptions, clock: Clock) -> Feed:
+def _make_feed(source: Iterable[Frame], options: LiveOptions, clock: Clock, max_fps: float) -> Feed:
     if options.source is None:
-        return LatestFrameFeed(source, clock)
-    return PacedFeed(source, clock, drop_late=options.window)
+        return LatestFrameFeed(source, clock, max_fps)
+    return PacedFeed(source, clock, drop_late=options.window, max_fps=max_fps)
 
 
 def run_live(
@@ -359,7 +359,7 @@ def run_live(
             out_dir / "live.mp4", size, info.fps, crf=config.video.crf, preset="ultrafast"
         )
         writer = stack.enter_context(OptionalVideo(encoder, _recording_failed))
-        feed = stack.enter_context(_make_feed(source, options, clock))
+        feed = stack.enter_context(_make_feed(source, options, clock, config.pose.max_fps))
         analyzer = LiveAnalyzer(Analyzer(config, size, offline=False, fps=info.fps))
         loop = LiveLoop(feed, pose, analyzer, shown, clock, voice, writer, info.fps)
         if on_start is not None:

@@ -30,6 +30,7 @@ from hipthrust_cam.media.overlay import OverlayStyle, draw, draw_skeleton
 from hipthrust_cam.media.video import FrameSink
 from hipthrust_cam.pose.keypoints import save_keypoints
 from hipthrust_cam.pose.protocol import PoseBackend, poses
+from hipthrust_cam.pose.rate import analysed
 from hipthrust_cam.report.assemble import build_report, timeline_columns
 from hipthrust_cam.report.files import write_run_reports
 
@@ -101,32 +102,49 @@ class RunRecorder:
     threaded: bool = False
     poses: list[PoseFrame] = field(default_factory=list)
     thumbnails: dict[int, bytes] = field(default_factory=dict)
-    _pending: deque[Frame] = field(default_factory=deque)
+    _pending: deque[tuple[Frame, list[Frame]]] = field(default_factory=deque)
+    _last: FrameResult | None = None
     _best: tuple[float, np.ndarray] | None = None
     _queue: queue.Queue[Any] | None = None
     _worker: threading.Thread | None = None
     _error: BaseException | None = None
 
-    def add(self, frame: Frame, pose: PoseFrame) -> None:
-        """Remembers a frame and its pose until the analyzer's result for it is final."""
-        self._pending.append(frame)
+    def add(self, frame: Frame, pose: PoseFrame, skipped: Iterable[Frame] = ()) -> None:
+        """Remembers an analysed frame and its pose until the analyzer's result is final.
+
+        `skipped`: the frames between the previous analysed frame and this one (a fast video
+        analysed at a lower rate); they are drawn with this frame's result, so the annotated
+        video keeps every input frame.
+        """
+        self._pending.append((frame, list(skipped)))
         self.poses.append(pose)
 
     def emit(self, results: Iterable[FrameResult]) -> None:
         """Draws, writes and keeps thumbnails for each final result, in frame order."""
         for result in results:
-            frame = self._pending.popleft()
-            if not self.threaded:
-                self._output(frame, result)
-                continue
-            if self._error is not None:
-                raise self._error
-            if self._worker is None:
-                self._queue = queue.Queue(maxsize=8)
-                self._worker = threading.Thread(target=self._work, name="overlay", daemon=True)
-                self._worker.start()
-            assert self._queue is not None
-            self._queue.put((frame, result))
+            frame, skipped = self._pending.popleft()
+            for shown in (*skipped, frame):
+                self._hand_on(shown, result)
+            self._last = result
+
+    def emit_trailing(self, frames: Iterable[Frame]) -> None:
+        """Draws the frames after the last analysed one with the last result."""
+        if self._last is not None:
+            for frame in frames:
+                self._hand_on(frame, self._last)
+
+    def _hand_on(self, frame: Frame, result: FrameResult) -> None:
+        if not self.threaded:
+            self._output(frame, result)
+            return
+        if self._error is not None:
+            raise self._error
+        if self._worker is None:
+            self._queue = queue.Queue(maxsize=8)
+            self._worker = threading.Thread(target=self._work, name="overlay", daemon=True)
+            self._worker.start()
+        assert self._queue is not None
+        self._queue.put((frame, result))
 
     def close(self) -> None:
         """Waits for the worker to draw and write every queued frame; re-raises its error."""
@@ -208,17 +226,42 @@ def run_frames(
     recorder: RunRecorder,
     on_frame: Callable[[int], None] | None = None,
     prefetch_depth: int = 4,
+    max_fps: float = 0.0,
 ) -> bool:
     """Runs frames through pose and analyzer into the recorder.
+
+    Args:
+        frames: The video's frames.
+        pose: The pose backend.
+        analyzer: The set's analyzer.
+        recorder: Draws and keeps what the outputs need.
+        on_frame: Called with each analysed frame's index (progress).
+        prefetch_depth: Frames decoded ahead on a helper thread.
+        max_fps: Most frames a second to analyse (`rate.analysed`); 0 = every frame. The
+            others are still drawn, with the nearest analysed frame's result.
 
     Returns:
         True when Ctrl-C stopped the run early; what was read so far is still flushed.
 
     """
     interrupted = False
+    skipped: list[Frame] = []
+    leading: dict[int, list[Frame]] = {}
+
+    def to_analyse() -> Iterator[Frame]:
+        prev: float | None = None
+        for frame in prefetch(frames, prefetch_depth):
+            keep, prev = analysed(prev, frame.t_s, max_fps), frame.t_s
+            if keep:
+                leading[frame.index] = skipped.copy()
+                skipped.clear()
+                yield frame
+            else:
+                skipped.append(frame)
+
     try:
-        for frame, pose_frame in poses(pose, prefetch(frames, prefetch_depth)):
-            recorder.add(frame, pose_frame)
+        for frame, pose_frame in poses(pose, to_analyse()):
+            recorder.add(frame, pose_frame, leading.pop(frame.index, []))
             recorder.emit(analyzer.push(pose_frame))
             if on_frame is not None:
                 on_frame(frame.index)
@@ -226,6 +269,7 @@ def run_frames(
         interrupted = True
         log.warning("interrupted: writing what was measured so far")
     recorder.emit(analyzer.finish())
+    recorder.emit_trailing(skipped)
     recorder.close()
     return interrupted
 

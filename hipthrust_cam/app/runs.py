@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, nullcontext
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,7 @@ def pose_backend(config: Config, counter: PeopleCounter | None = None) -> Interr
     p = config.pose
     return InterruptSafePose(
         MediaPipePose(
-            p.model_path or None,
+            p.model,
             num_poses=p.num_poses,
             min_detection_confidence=p.min_detection_confidence,
             min_presence_confidence=p.min_presence_confidence,
@@ -59,7 +60,7 @@ def people_counter(config: Config) -> AbstractContextManager[PeopleCounter | Non
     if p.num_poses <= 1 or p.count_people_every <= 0:
         return nullcontext()
     return PeopleCounter(
-        p.model_path or None,
+        p.model,
         num_poses=p.num_poses,
         min_detection_confidence=p.min_detection_confidence,
         min_presence_confidence=p.min_presence_confidence,
@@ -140,7 +141,8 @@ def analyze_video(
         pose: PoseBackend
         if len(plan) > 1:
             counter = stack.enter_context(people_counter(config))  # one for every lane
-            tracker = LaneTracker(plan, open_source, lambda: pose_backend(config, counter))
+            lane_pose = partial(pose_backend, config, counter)  # one per lane
+            tracker = LaneTracker(plan, open_source, lane_pose, p.max_fps)
             pose = stack.enter_context(tracker)
             on_frame = _both_counted(on_frame, tracker)
         else:
@@ -149,7 +151,7 @@ def analyze_video(
         writer = _writer(stack, out_dir, info, config) if video_out else None
         analyzer = Analyzer(config, (info.width, info.height), offline=True, fps=info.fps)
         recorder = RunRecorder(writer=writer, threaded=True)
-        interrupted = run_frames(source, pose, analyzer, recorder, on_frame)
+        interrupted = run_frames(source, pose, analyzer, recorder, on_frame, max_fps=p.max_fps)
     series = KeypointSeries.from_frames(
         recorder.poses, (info.width, info.height), info.fps, str(video)
     )

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from hipthrust_cam.datatypes import Frame
+from hipthrust_cam.pose.rate import analysed_frames
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,13 @@ class PacedFeed:
         clock: The loop's clock.
         drop_late: Skip a frame whose time passed more than one frame ago (as a camera would
             have replaced it); False processes every frame, however late.
+        max_fps: Only the frames `rate.analysed` picks at this rate (0 = all), as `analyze`.
     """
 
-    def __init__(self, frames: Iterable[Frame], clock: Clock, drop_late: bool) -> None:
-        self._frames = iter(frames)
+    def __init__(
+        self, frames: Iterable[Frame], clock: Clock, drop_late: bool, max_fps: float = 0.0
+    ) -> None:
+        self._frames = analysed_frames(frames, max_fps)
         self._clock = clock
         self._drop_late = drop_late
         self._origin: float | None = None
@@ -127,10 +131,12 @@ class LatestFrameFeed:
     When the loop is slower than the camera, older frames are replaced (and counted in
     `dropped`) rather than queued, so what is shown is never more than one frame old.
     Used as a context manager; the source's iteration ending (camera unplugged) ends the feed.
+    A fast camera is read at most at `max_fps` (`rate.analysed`; 0 = every frame), as `analyze`
+    reads a fast video.
     """
 
-    def __init__(self, frames: Iterable[Frame], clock: Clock) -> None:
-        self._frames = frames
+    def __init__(self, frames: Iterable[Frame], clock: Clock, max_fps: float = 0.0) -> None:
+        self._frames = analysed_frames(frames, max_fps)
         self._clock = clock
         self._cond = threading.Condition()
         self._latest: tuple[Frame, float] | None = None

@@ -31,12 +31,25 @@ from hipthrust_cam.pose.protocol import Guard, PoseError
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "pose_landmarker_full.task"
+MODELS = ("lite", "full", "heavy")
+"""The BlazePose landmark models `models/` builds: `models/pose_landmarker_<name>.task`."""
+DEFAULT_MODEL = "full"
+
+
+def model_path(model: str | Path | None = None) -> Path:
+    """The `.task` file of a model name ("lite", "full", "heavy"; None = the default) or path.
+
+    Named models sit in `models/` beside the package (an editable or source install).
+    """
+    name = str(model) if model else DEFAULT_MODEL
+    if name in MODELS:
+        return Path(__file__).resolve().parents[2] / "models" / f"pose_landmarker_{name}.task"
+    return Path(name)
 
 
 def default_model_path() -> Path:
-    """`models/pose_landmarker_full.task` beside the package (an editable or source install)."""
-    return Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
+    """The default model's `.task` file."""
+    return model_path(None)
 
 
 def _landmark_box_area(xy: np.ndarray) -> float:
@@ -51,23 +64,23 @@ def _landmark_box_area(xy: np.ndarray) -> float:
 def _require_model(path: Path) -> None:
     if not path.is_file():
         raise PoseError(
-            f"pose model not found at {path}: reinstall from a full checkout "
-            "(models/ holds it) or pass --model PATH"
+            f"pose model not found at {path}: build it with `bash models/build_models.sh` "
+            "(see models/README.md), or pass --model lite|full|heavy|PATH"
         )
 
 
-def _create(model_path: Path, mode: Any, options: dict[str, Any]) -> Any:
-    """A PoseLandmarker on `model_path`; a model that will not load is a `PoseError`."""
+def _create(path: Path, mode: Any, options: dict[str, Any]) -> Any:
+    """A PoseLandmarker on the `.task` at `path`; a model that will not load is a `PoseError`."""
     from mediapipe.tasks.python import BaseOptions, vision
 
     settings = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(model_path)), running_mode=mode, **options
+        base_options=BaseOptions(model_asset_path=str(path)), running_mode=mode, **options
     )
     try:
         with native_stderr_quiet():
             return vision.PoseLandmarker.create_from_options(settings)
     except (RuntimeError, ValueError) as exc:
-        raise PoseError(f"pose model {model_path} could not be loaded: {exc}") from exc
+        raise PoseError(f"pose model {path} could not be loaded: {exc}") from exc
 
 
 class PeopleCounter:
@@ -80,13 +93,13 @@ class PeopleCounter:
 
     def __init__(
         self,
-        model_path: str | Path | None = None,
+        model: str | Path | None = None,
         *,
         num_poses: int = 2,
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
     ) -> None:
-        self.model_path = Path(model_path) if model_path else default_model_path()
+        self.model_path = model_path(model)
         self._options = {
             "num_poses": num_poses,
             "min_pose_detection_confidence": min_detection_confidence,
@@ -139,7 +152,7 @@ class MediaPipePose:
     tracker never waits). Both give the same poses.
 
     Args:
-        model_path: The `.task` bundle; None means `models/pose_landmarker_full.task`.
+        model: A model name ("lite", "full", "heavy"; None = "full") or a `.task` path.
         num_poses: How many people to look for (2 lets the tool say "several people").
         min_detection_confidence: Person detector threshold.
         min_presence_confidence: Landmark presence threshold.
@@ -152,7 +165,7 @@ class MediaPipePose:
 
     def __init__(
         self,
-        model_path: str | Path | None = None,
+        model: str | Path | None = None,
         *,
         num_poses: int = 2,
         min_detection_confidence: float = 0.5,
@@ -162,7 +175,7 @@ class MediaPipePose:
         count_people_every: int = 15,
         counter: PeopleCounter | None = None,
     ) -> None:
-        self.model_path = Path(model_path) if model_path else default_model_path()
+        self.model_path = model_path(model)
         counting = num_poses > 1 and count_people_every > 0
         self._count_every = count_people_every if counting else 0
         self._options = {

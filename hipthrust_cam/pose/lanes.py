@@ -23,6 +23,7 @@ from typing import Protocol
 
 from hipthrust_cam.datatypes import Frame, PoseFrame
 from hipthrust_cam.pose.protocol import StreamingPoseBackend
+from hipthrust_cam.pose.rate import analysed_frames
 
 POLL_S = 0.1
 
@@ -75,7 +76,8 @@ def plan_lanes(frame_count: int, lanes: int, warmup: int, min_frames: int) -> li
 @dataclass
 class _LaneRun:
     lane: Lane
-    poses: list[PoseFrame] = field(default_factory=list)
+    poses: dict[int, PoseFrame] = field(default_factory=dict)  # frame index -> pose
+    latest: int = -1  # the last frame index the lane has reached
     done: bool = False  # its thread has ended
     error: BaseException | None = None
 
@@ -91,6 +93,8 @@ class LaneTracker:
         plan: From `plan_lanes`.
         open_source: Opens the video (a `VideoFileSource`: `frames(start)`); once per lane.
         make_pose: Makes a pose backend with `stream(frames)`; once per lane.
+        max_fps: Each lane tracks the frames `rate.analysed` picks at this rate (0 = all);
+            the warm-up makes every lane pick the same frames as one reader of the video.
 
     """
 
@@ -99,9 +103,11 @@ class LaneTracker:
         plan: list[Lane],
         open_source: Callable[[], SeekableSource],
         make_pose: Callable[[], StreamingPoseBackend],
+        max_fps: float = 0.0,
     ) -> None:
         self._runs = [_LaneRun(lane) for lane in plan]
         self._open_source, self._make_pose = open_source, make_pose
+        self._max_fps = max_fps
         self._stop = threading.Event()
         self._changed = threading.Condition()
         self._threads: list[threading.Thread] = []
@@ -127,17 +133,15 @@ class LaneTracker:
     def detect(self, frame: Frame) -> PoseFrame:
         """The pose of `frame.index`, once its lane has it; a lane's error is raised here."""
         run = next(r for r in reversed(self._runs) if r.lane.keep_from <= frame.index)
-        at = frame.index - run.lane.keep_from
         with self._changed:
-            while len(run.poses) <= at and not run.done and self._failure() is None:
+            while run.latest < frame.index and not run.done and self._failure() is None:
                 self._changed.wait(POLL_S)
         failed = self._failure()
         if failed is not None:  # any lane's error ends the run at once, not when it is reached
             self._stop.set()
             raise failed
-        if at < len(run.poses):
-            return run.poses[at]
-        return PoseFrame.empty(frame.t_s)  # the lane's decoder ended first (never seen)
+        # Missing: the lane's decoder ended first, or the lane did not analyse it (never seen).
+        return run.poses.get(frame.index) or PoseFrame.empty(frame.t_s)
 
     def _failure(self) -> BaseException | None:
         return next((r.error for r in self._runs if r.error is not None), None)
@@ -147,10 +151,11 @@ class LaneTracker:
         try:
             with self._open_source() as source, self._make_pose() as pose:
                 frames = _until(source.frames(lane.warm_from), lane.stop, self._stop)
-                for frame, pose_frame in pose.stream(frames):
+                for frame, pose_frame in pose.stream(analysed_frames(frames, self._max_fps)):
                     if frame.index >= lane.keep_from:
                         with self._changed:
-                            run.poses.append(pose_frame)
+                            run.poses[frame.index] = pose_frame
+                            run.latest = frame.index
                             self._changed.notify_all()
         except BaseException as exc:  # handed to the caller by `detect`
             run.error = exc
