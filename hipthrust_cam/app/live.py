@@ -42,6 +42,7 @@ from hipthrust_cam.media.video import FrameSink
 from hipthrust_cam.media.voice import Speaker
 from hipthrust_cam.media.window import Display
 from hipthrust_cam.pose.protocol import PoseBackend
+from hipthrust_cam.pose.rate import analysed_fps
 
 if TYPE_CHECKING:  # OpenCV-backed sources load lazily, when a set starts
     from hipthrust_cam.media.sources import CameraSource, VideoFileSource
@@ -360,12 +361,13 @@ def run_live(
         )
         writer = stack.enter_context(OptionalVideo(encoder, _recording_failed))
         feed = stack.enter_context(_make_feed(source, options, clock, config.pose.max_fps))
-        analyzer = LiveAnalyzer(Analyzer(config, size, offline=False, fps=info.fps))
+        rate = analysed_fps(info.fps, config.pose.max_fps)
+        analyzer = LiveAnalyzer(Analyzer(config, size, offline=False, fps=rate))
         loop = LiveLoop(feed, pose, analyzer, shown, clock, voice, writer, info.fps)
         if on_start is not None:
             on_start(info)
         interrupted = loop.run()
-    return _write(out_dir, analyzer, loop, info, interrupted)
+    return _write(out_dir, analyzer, loop, info, rate, interrupted)
 
 
 def _recording_failed(error: VideoWriteError) -> None:
@@ -373,13 +375,18 @@ def _recording_failed(error: VideoWriteError) -> None:
 
 
 def _write(
-    out_dir: Path, analyzer: LiveAnalyzer, loop: LiveLoop, info: SourceInfo, interrupted: bool
+    out_dir: Path,
+    analyzer: LiveAnalyzer,
+    loop: LiveLoop,
+    info: SourceInfo,
+    rate: float,
+    interrupted: bool,
 ) -> RunSummary:
     from hipthrust_cam.app.runs import source_meta
 
     recorder = loop.recorder
     series = KeypointSeries.from_frames(
-        recorder.poses, (info.width, info.height), info.fps, str(info.name)
+        recorder.poses, (info.width, info.height), rate, str(info.name)
     )
     duration = float(series.t_s[-1] + 1.0 / info.fps) if len(series) else 0.0
     meta = source_meta(info, len(series), duration)

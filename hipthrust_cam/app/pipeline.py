@@ -101,6 +101,7 @@ class RunRecorder:
     on_result: Callable[[Frame, FrameResult, np.ndarray | None], None] | None = None
     threaded: bool = False
     poses: list[PoseFrame] = field(default_factory=list)
+    frames_seen: int = 0  # frames drawn (or handed on), analysed or not
     thumbnails: dict[int, bytes] = field(default_factory=dict)
     _pending: deque[tuple[Frame, list[Frame]]] = field(default_factory=deque)
     _last: FrameResult | None = None
@@ -134,6 +135,7 @@ class RunRecorder:
                 self._hand_on(frame, self._last)
 
     def _hand_on(self, frame: Frame, result: FrameResult) -> None:
+        self.frames_seen += 1
         if not self.threaded:
             self._output(frame, result)
             return

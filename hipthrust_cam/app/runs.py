@@ -27,6 +27,7 @@ from hipthrust_cam.native import ctrl_c_held
 from hipthrust_cam.pose.keypoints import KeypointsFileError, load_keypoints
 from hipthrust_cam.pose.lanes import LaneTracker, plan_lanes
 from hipthrust_cam.pose.protocol import PoseBackend
+from hipthrust_cam.pose.rate import analysed_fps
 
 if TYPE_CHECKING:  # the MediaPipe and OpenCV adapters load lazily, when a run needs them
     from hipthrust_cam.media.video import OptionalVideo
@@ -149,14 +150,13 @@ def analyze_video(
             pose = stack.enter_context(pose_backend(config))
         out_dir.mkdir(parents=True, exist_ok=True)
         writer = _writer(stack, out_dir, info, config) if video_out else None
-        analyzer = Analyzer(config, (info.width, info.height), offline=True, fps=info.fps)
+        rate = analysed_fps(info.fps, p.max_fps)
+        analyzer = Analyzer(config, (info.width, info.height), offline=True, fps=rate)
         recorder = RunRecorder(writer=writer, threaded=True)
         interrupted = run_frames(source, pose, analyzer, recorder, on_frame, max_fps=p.max_fps)
-    series = KeypointSeries.from_frames(
-        recorder.poses, (info.width, info.height), info.fps, str(video)
-    )
-    duration = float(series.t_s[-1] + 1.0 / info.fps) if len(series) else 0.0
-    meta = source_meta(info, len(series), duration)
+    series = KeypointSeries.from_frames(recorder.poses, (info.width, info.height), rate, str(video))
+    duration = float(series.t_s[-1] + 1.0 / rate) if len(series) else 0.0
+    meta = {**source_meta(info, recorder.frames_seen, duration), "analysed_fps": round(rate, 3)}
     summary = write_outputs(out_dir, analyzer, recorder, series, meta, interrupted)
     if writer is not None and writer.error is not None:
         raise type(writer.error)(f"{writer.error} (the report files were written to {out_dir})")

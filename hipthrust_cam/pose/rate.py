@@ -32,6 +32,11 @@ def analysed(prev_t_s: float | None, t_s: float, max_fps: float) -> bool:
     return math.floor(t_s * max_fps + _EPS) > math.floor(prev_t_s * max_fps + _EPS)
 
 
+def analysed_fps(fps: float, max_fps: float) -> float:
+    """The rate a video of `fps` frames a second is analysed at."""
+    return min(fps, max_fps) if max_fps > 0 else fps
+
+
 def analysed_frames(frames: Iterable[Frame], max_fps: float) -> Iterator[Frame]:
     """The frames of `frames` that `analysed` picks, in order."""
     prev: float | None = None
