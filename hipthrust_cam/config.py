@@ -68,6 +68,7 @@ class PlantedConfig:
     settle_s: float = 0.3  # clearly seen, agreeing time that sets an anchor, s
     move_s: float = 0.8  # clearly seen time elsewhere that moves an anchor (feet set again), s
     anchored_confidence: float = 0.5  # confidence of a position taken from its anchor, [0, 1]
+    outside_frac: float = 0.02  # a landmark further outside the image than this is unseen, of size
 
 
 @dataclass(frozen=True)

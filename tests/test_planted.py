@@ -121,3 +121,15 @@ def test_anchored_positions_carry_a_lower_confidence() -> None:
     i = JOINTS.index("ankle")
     assert source[i] == Source.ANCHORED
     assert confidence[i] == Config().planted.anchored_confidence
+
+
+def test_a_limb_the_frame_cuts_off_is_never_measured_however_sure_the_model_is() -> None:
+    """A close-up: the model extrapolates the knee past the image edge with visibility 0.8."""
+    cfg = Config()
+    parts = PlantedParts(cfg.planted, 0.5, cfg.features.limb_tolerance, image_size=(640, 480))
+    for frame in settled():
+        parts.update(frame)
+    outside = pose(1.1, {"knee": (-40.0, 300.0)}, {"knee": 0.8})
+    xy, source, _ = parts.update(outside).side("left")
+    i = JOINTS.index("knee")
+    assert source[i] == Source.UNSEEN and np.isnan(xy[i]).all()

@@ -136,14 +136,16 @@ class Analyzer:
         gate = config.features.visibility_gate
         self._gate = gate
         self._side = SideLock(config.features.side_lock_s)
-        self._planted = PlantedParts(config.planted, gate, config.features.limb_tolerance)
+        self._planted = PlantedParts(
+            config.planted, gate, config.features.limb_tolerance, image_size
+        )
         self._limbs = LimbCheck(config.features.limb_tolerance)
         self._setup = SetupTracker(config.setup, image_size)
         self._counter = RepCounter(config.reps)
         self._cues = CueManager(config.cues)
         self._pending: deque[tuple[PoseFrame, PlantedFrame]] = deque()
         self._buffer: deque[_Buffered] = deque(maxlen=max(int(_BUFFER_S * fps), 100))
-        self._movement = MovementGuess()
+        self._movement = MovementGuess(fps)
         self.timeline = Timeline()
         self.reps: list[RepResult] = []
         self.rejected: list[RepResult] = []

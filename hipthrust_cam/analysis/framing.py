@@ -37,7 +37,6 @@ MESSAGES: dict[str, str] = {
 COUNTED_MOVEMENTS = ("hip_thrust", "glute_bridge")
 _RECENT = 45  # frames of recent history for live messages (~1.5 s at 30 fps)
 _SPREAD_HISTORY = 900  # frames of left-right spread kept for the view decision
-_POSTURE_MIN_FRAMES = 30  # frames in another movement's posture before saying so
 _PAIRS = ("shoulder", "hip")
 
 
@@ -313,8 +312,16 @@ class MovementGuess:
     counts, which other movement the set looks like.
     """
 
-    def __init__(self) -> None:
-        """Start with no evidence."""
+    def __init__(self, fps: float, min_s: float = 1.0, min_share: float = 0.15) -> None:
+        """Start with no evidence.
+
+        Args:
+            fps: Frames a second the postures come at.
+            min_s: Time in another movement's posture before saying so, s.
+            min_share: ... and its least share of the frames in which someone was seen.
+        """
+        self._min_frames = max(1, math.ceil(min_s * fps))
+        self._min_share = min_share
         self.postures: Counter[str] = Counter()
         self.counted: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
@@ -355,9 +362,11 @@ class MovementGuess:
         labels = Counter({k: v for k, v in self.rejected.items() if k != "unknown"})
         if labels:
             return labels.most_common(1)[0][0]
-        if self.postures:
-            label, count = self.postures.most_common(1)[0]
-            enough = count >= max(_POSTURE_MIN_FRAMES, 0.3 * detected_frames)
-            if label not in COUNTED_MOVEMENTS and enough:
+        other = Counter({k: v for k, v in self.postures.items() if k not in COUNTED_MOVEMENTS})
+        if other:
+            label, count = other.most_common(1)[0]
+            counted = max((self.postures[k] for k in COUNTED_MOVEMENTS), default=0)
+            enough = count >= max(self._min_frames, self._min_share * detected_frames)
+            if enough and count > counted:
                 return label
         return "unknown" if self.rejected and not body_out else None

@@ -165,12 +165,24 @@ class PlantedParts:
         config: Anchor tolerances (in segment lengths) and times.
         gate: Visibility at or above which a landmark counts as clearly seen, [0, 1].
         limb_tolerance: Relative error of a segment length an unsure joint may have.
+        image_size: (width, height) px. A landmark placed outside the image (by more than
+            `config.outside_frac` of its size) is the model's extrapolation of a body part
+            the frame cuts off: it is never measured, however visible the model calls it.
     """
 
-    def __init__(self, config: PlantedConfig, gate: float, limb_tolerance: float) -> None:
+    def __init__(
+        self,
+        config: PlantedConfig,
+        gate: float,
+        limb_tolerance: float,
+        image_size: tuple[int, int] = (0, 0),
+    ) -> None:
         self.cfg = config
         self.gate = gate
         self.limb_tolerance = limb_tolerance
+        w, h = image_size
+        m = config.outside_frac
+        self._bounds = (-m * w, -m * h, (1 + m) * w, (1 + m) * h) if w > 0 and h > 0 else None
         self._anchors = [
             {name: Anchor(config.settle_s, config.move_s) for name in PLANTED} for _ in SIDES
         ]
@@ -181,6 +193,10 @@ class PlantedParts:
         raw = pose.xy[_INDEX].astype(np.float64)  # (2, 7, 2)
         vis = pose.visibility[_INDEX].astype(np.float32)  # (2, 7)
         finite = np.isfinite(raw).all(axis=-1)
+        if self._bounds is not None:
+            x0, y0, x1, y1 = self._bounds
+            x, y = raw[..., 0], raw[..., 1]
+            finite &= (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
         sure = finite & (vis >= self.gate)
         xy = np.full_like(raw, np.nan)
         source = np.zeros((len(SIDES), len(JOINTS)), np.int8)
