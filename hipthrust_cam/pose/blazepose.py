@@ -28,6 +28,7 @@ from hipthrust_cam.datatypes import NUM_LANDMARKS, Frame, Landmark, PoseFrame
 from hipthrust_cam.native import native_stderr_quiet
 from hipthrust_cam.pose.people import PeopleCountSchedule
 from hipthrust_cam.pose.protocol import Guard, PoseError
+from hipthrust_cam.pose.zoom import TILE_FRACTION, Zoom, person_box, tiles
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +85,12 @@ def _create(path: Path, mode: Any, options: dict[str, Any]) -> Any:
 
 
 class PeopleCounter:
-    """Counts the people in an image (an IMAGE-mode landmarker looking for `num_poses`).
+    """Finds the people in an image (an IMAGE-mode landmarker looking for `num_poses`).
 
-    Thread-safe, so the trackers of several lanes can share one (each landmarker holds
-    ~100 MB). The model loads on the first count, so it loads on a helper thread beside the
-    trackers' own loading.
+    It counts them (the "several people" check) and locates them (the search for a lifter too
+    small in the frame for the tracker, see `zoom`). Thread-safe, so the trackers of several
+    lanes can share one (each landmarker holds ~100 MB). The model loads on first use, quietly,
+    so with counting on it loads on a helper thread beside the trackers' own loading.
     """
 
     def __init__(
@@ -122,8 +124,8 @@ class PeopleCounter:
                 self._landmarker.close()
                 self._landmarker = None
 
-    def count(self, rgb: np.ndarray) -> int:
-        """How many people the landmarker finds in an RGB image."""
+    def _people(self, rgb: np.ndarray) -> list[Any]:
+        """The landmarker's people in an RGB image (loading the model quietly the first time)."""
         import mediapipe as mp
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
@@ -133,13 +135,25 @@ class PeopleCounter:
             if self._landmarker is None:
                 from mediapipe.tasks.python import vision
 
-                self._landmarker = _create(self.model_path, vision.RunningMode.IMAGE, self._options)
-            return len(self._landmarker.detect(image).pose_landmarks or [])
+                with native_stderr_quiet():  # the model load and its first inference chatter
+                    self._landmarker = _create(
+                        self.model_path, vision.RunningMode.IMAGE, self._options
+                    )
+                    return list(self._landmarker.detect(image).pose_landmarks or [])
+            return list(self._landmarker.detect(image).pose_landmarks or [])
 
-    def count_quietly(self, rgb: np.ndarray, first: bool) -> int:
-        """`count`, silencing the runtime's start-up chatter on fd 2 when `first` (model load)."""
-        with native_stderr_quiet() if first else contextlib.nullcontext():
-            return self.count(rgb)
+    def count(self, rgb: np.ndarray, first: bool = False) -> int:
+        """How many people the landmarker finds in an RGB image.
+
+        `first` is the schedule's flag for the first count; the model loads quietly whenever
+        it loads, so it changes nothing.
+        """
+        return len(self._people(rgb))
+
+    def locate(self, rgb: np.ndarray) -> list[np.ndarray]:
+        """Each person the landmarker finds in an RGB image: (33, 2) landmarks, px."""
+        h, w = rgb.shape[:2]
+        return [np.array([[lm.x * w, lm.y * h] for lm in p], np.float64) for p in self._people(rgb)]
 
 
 class MediaPipePose:
@@ -147,7 +161,9 @@ class MediaPipePose:
 
     The lifter is tracked with `num_poses=1` on every frame (VIDEO mode, with the person mask);
     when more people are looked for, a `PeopleCounter` counts them every `count_people_every`
-    frames on a helper thread (`people.PeopleCountSchedule`). `detect` waits for a due count
+    frames on a helper thread (`people.PeopleCountSchedule`). A lifter too small in the frame
+    for the detector is searched for in tiles of the frame and then tracked in a region around
+    them (`zoom`); their landmarks are still full-frame pixels. `detect` waits for a due count
     (live: lowest latency); `stream` lets it lag a few frames behind (recorded video: the
     tracker never waits). Both give the same poses.
 
@@ -160,6 +176,7 @@ class MediaPipePose:
         segmentation: Whether to compute the person mask for the silhouette profiles.
         count_people_every: Frames between people counts; 0 = track `num_poses` every frame.
         counter: A `PeopleCounter` shared with other trackers (lanes); None = make one.
+        zoom: Search for and zoom in on a lifter too small in the frame.
 
     """
 
@@ -174,6 +191,7 @@ class MediaPipePose:
         segmentation: bool = True,
         count_people_every: int = 15,
         counter: PeopleCounter | None = None,
+        zoom: bool = True,
     ) -> None:
         self.model_path = model_path(model)
         counting = num_poses > 1 and count_people_every > 0
@@ -185,8 +203,8 @@ class MediaPipePose:
             "min_tracking_confidence": min_tracking_confidence,
             "output_segmentation_masks": segmentation,
         }
-        self._own_counter = counter is None and counting
-        if self._own_counter:
+        self._own_counter = counter is None  # also the search's finder when nobody counts
+        if counter is None:
             counter = PeopleCounter(
                 self.model_path,
                 num_poses=num_poses,
@@ -196,6 +214,8 @@ class MediaPipePose:
         self._counter = counter
         self._tracker: Any = None
         self._schedule: PeopleCountSchedule | None = None
+        self._zoom_on = zoom
+        self._zoom: Zoom | None = None
         self._last_ms = -1
 
     def __enter__(self) -> MediaPipePose:
@@ -210,7 +230,7 @@ class MediaPipePose:
             self.__exit__()
             raise
         if self._count_every and self._counter is not None:
-            schedule = PeopleCountSchedule(self._counter.count_quietly, self._count_every)
+            schedule = PeopleCountSchedule(self._counter.count, self._count_every)
             self._schedule = schedule.__enter__()
         return self
 
@@ -220,6 +240,7 @@ class MediaPipePose:
             self._schedule = None
         if self._own_counter and self._counter is not None:
             self._counter.__exit__()
+        self._zoom = None
         if self._tracker is not None:
             self._tracker.close()
             self._tracker = None
@@ -269,10 +290,35 @@ class MediaPipePose:
         quiet = native_stderr_quiet() if first else contextlib.nullcontext()
         import mediapipe as mp
 
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        if self._zoom is None and self._zoom_on:
+            self._zoom = Zoom((rgb.shape[1], rgb.shape[0]))
+        region = self._zoom.region if self._zoom is not None else None
+        seen = region.crop(rgb) if region is not None else rgb
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=seen)
         with quiet, guard():
             result = self._tracker.detect_for_video(image, t_ms)
-        return _Job(frame, _pose_frame(frame.image.shape, frame.t_s, result), count)
+        pose = _pose_frame(seen.shape, frame.t_s, result)
+        if region is not None:
+            offset = np.array([region.x0, region.y0], np.float32)
+            pose = dataclasses.replace(pose, xy=pose.xy + offset)
+        if self._zoom is not None and self._zoom.update(
+            frame.t_s, pose.xy if pose.detected else None
+        ):
+            with guard():
+                self._zoom.found(self._search(rgb))
+        return _Job(frame, pose, count)
+
+    def _search(self, rgb: np.ndarray) -> tuple[float, float, float, float] | None:
+        """The box of the largest person found in overlapping tiles of the frame, or None."""
+        assert self._counter is not None
+        size = (rgb.shape[1], rgb.shape[0])
+        boxes = []
+        for tile in tiles(size, TILE_FRACTION):
+            for xy in self._counter.locate(tile.crop(rgb)):
+                box = person_box(xy + np.array([tile.x0, tile.y0]))
+                if box is not None:
+                    boxes.append(box)
+        return max(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), default=None)
 
     def _finish(self, job: _Job) -> PoseFrame:
         """Applies the held people count to the tracker's pose (in frame order)."""
