@@ -1,16 +1,19 @@
-"""The analyzer on real reference clips (../shared/clips), against MANIFEST.md's expectations.
+"""The analyzer on real reference clips (../shared/clips), against MANIFEST.md's expectations,
+and on the rendered samples, against their ground truth.
 
-Keypoints come from the real pose stage through the session fixture `clip_keypoints`, which
-skips with a reason when the clips or the model are absent.
+The clips' keypoints come from the real pose stage through the session fixture
+`clip_keypoints`, which skips with a reason when the clips or the model are absent. The
+samples' keypoints are the committed goldens (`golden_keypoints`, no pose model needed);
+tests/test_golden.py checks that the pose model still gives them.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 
 from hipthrust_cam.analysis.analyzer import Analyzer
 from hipthrust_cam.analysis.framing import MESSAGES
@@ -147,17 +150,14 @@ def test_live_replay_counts_like_offline(clip_keypoints: GetKeypoints, clip: str
         assert all(r.cue is None or not r.cue[0].startswith("feet") for r in results)
 
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_videos"
-
-
-@pytest.mark.parametrize("truth_file", sorted(p.name for p in SAMPLE_DIR.glob("*.truth.json")))
-def test_rendered_samples_match_their_truth(clip_keypoints: GetKeypoints, truth_file: str) -> None:
-    """Every bundled render through the real pose model: reps and faults as rendered.
-
-    Runs the pose model on each sample once (about 10 s each, then cached in .pytest_cache).
-    """
-    truth = json.loads((SAMPLE_DIR / truth_file).read_text())
-    _, report = analyze_series(clip_keypoints(truth_file.replace(".truth.json", ".mp4")), Config())
+@pytest.mark.parametrize("truth_file", sorted(p.name for p in SAMPLES.glob("*.truth.json")))
+def test_rendered_samples_match_their_truth(
+    golden_keypoints: GetKeypoints, truth_file: str
+) -> None:
+    """Every bundled render, from its golden keypoints: reps and faults as rendered."""
+    truth = json.loads((SAMPLES / truth_file).read_text())
+    series = golden_keypoints(truth_file.replace(".truth.json", ".mp4"))
+    _, report = analyze_series(series, Config())
     assert report["rep_count"] == truth["rep_count"]
     got = [sorted(f["code"] for f in rep["faults"] if not f["possible"]) for rep in report["reps"]]
     assert got == [sorted(rep["faults"]) for rep in truth["reps"]]
