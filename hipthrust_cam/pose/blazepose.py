@@ -304,7 +304,7 @@ class MediaPipePose:
         if self._zoom is not None and self._zoom.update(
             frame.t_s, pose.xy if pose.detected else None
         ):
-            with guard():
+            with guard(), native_stderr_quiet():  # the runtime warns about non-square tiles
                 self._zoom.found(self._search(rgb))
         return _Job(frame, pose, count)
 
