@@ -235,7 +235,7 @@ class CuesConfig:
 class SetupConfig:
     """Camera/body/movement checks."""
 
-    oblique_from_deg: float = 30.0  # camera turned this far from the side (3D landmarks) = oblique
+    oblique_from_deg: float = 32.0  # camera turned this far from the side (3D landmarks) = oblique
     front_from_deg: float = 75.0  # ... this far = front (or back) view, deg
     front_view_ratio: float = 0.45  # without 3D landmarks: 2D shoulder+hip spread / torso = front
     frame_margin_frac: float = 0.0  # joints this close to the border count as outside (of size)

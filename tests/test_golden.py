@@ -35,7 +35,7 @@ from conftest import GOLDEN, ROOT, SAMPLES, golden_path
 
 from hipthrust_cam.analysis.faults import THRESHOLD_ROWS
 from hipthrust_cam.analysis.features import JOINTS
-from hipthrust_cam.analysis.framing import camera_yaw_deg
+from hipthrust_cam.analysis.framing import camera_yaws_deg
 from hipthrust_cam.config import Config
 from hipthrust_cam.datatypes import SIDE_JOINTS, KeypointSeries
 from hipthrust_cam.pose.keypoints import load_keypoints, save_keypoints
@@ -238,9 +238,14 @@ def _agreements(golden: KeypointSeries, now: KeypointSeries, cols: list[int]) ->
     }
 
 
-def _yaws(world: np.ndarray) -> np.ndarray:
-    """(N,) camera yaw per frame from (N, 33, 3) world landmarks, deg, as the analyzer reads it."""
-    return np.array([camera_yaw_deg(w) for w in world], dtype=float)
+def _yaws(world: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """(N,) camera yaw per frame (median of the clearly seen axes), deg, as the analyzer reads
+    it; NaN where no axis is clearly seen."""
+    out = []
+    for w, v in zip(world, visibility, strict=True):
+        yaws = camera_yaws_deg(w, v, 0.5)
+        out.append(float(np.median(yaws)) if yaws else np.nan)
+    return np.array(out, dtype=float)
 
 
 def _percentiles(values: np.ndarray) -> tuple[float, float]:
@@ -288,7 +293,10 @@ def keypoint_diff(
     table.append(f"{'profiles':>10}: median {med:.3f}, 95th percentile {p95:.3f} torso lengths")
     if med > tol.profile_median or p95 > tol.profile_p95:
         problems.append(f"profiles: median {med:.3f}, 95th percentile {p95:.3f} torso lengths")
-    yaw = np.abs(_yaws(golden.world[both]) - _yaws(now.world[both]))
+    yaw = np.abs(
+        _yaws(golden.world[both], golden.visibility[both])
+        - _yaws(now.world[both], now.visibility[both])
+    )
     med, p95 = _percentiles(yaw)
     table.append(f"{'yaw':>10}: median {med:.2f} deg, 95th percentile {p95:.2f} deg")
     if med > tol.yaw_median_deg or p95 > tol.yaw_p95_deg:

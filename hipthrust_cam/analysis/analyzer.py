@@ -29,6 +29,7 @@ from hipthrust_cam.analysis.features import (
     LimbCheck,
     SideLock,
     point_features,
+    with_other_side,
 )
 from hipthrust_cam.analysis.filters import SmootherParams, make_smoother
 from hipthrust_cam.analysis.framing import (
@@ -140,7 +141,7 @@ class Analyzer:
             config.planted, gate, config.features.limb_tolerance, image_size
         )
         self._limbs = LimbCheck(config.features.limb_tolerance)
-        self._setup = SetupTracker(config.setup, image_size)
+        self._setup = SetupTracker(config.setup, image_size, gate)
         self._counter = RepCounter(config.reps)
         self._cues = CueManager(config.cues)
         self._pending: deque[tuple[PoseFrame, PlantedFrame]] = deque()
@@ -182,10 +183,11 @@ class Analyzer:
         side = self._side.side
         if side is None:
             feats = np.full(len(FEATURE_NAMES), np.nan)
+            confidence = np.zeros(len(JOINTS), np.float32)
         else:
+            vec, confidence = with_other_side(vec, planted.confidence, side)
             f = self._limbs.apply(point_features(vec, side))
             feats = np.array([f[name] for name in FEATURE_NAMES])
-        confidence = planted.side(side)[2] if side else np.zeros(len(JOINTS), np.float32)
         self._buffer.append(_Buffered(t, feats, pose.back_profile, pose.front_profile, confidence))
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}
         event = self._counter.update(t, _plausible_hip(angles["hip_extension_deg"]))

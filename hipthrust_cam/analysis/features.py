@@ -50,6 +50,38 @@ class SideLock:
         return self.side
 
 
+_CHAIN = [JOINTS.index(j) for j in ("shoulder", "hip", "knee")]
+
+
+def with_other_side(
+    vector: np.ndarray, confidence: np.ndarray, side: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The judged side's joints, or for this frame the other side's when only it is whole.
+
+    Seen side-on, the two sides nearly overlap in the image, and when a plate or the lifter's
+    own body hides the near side the model often still places the far side well. When the
+    judged side's shoulder-hip-knee chain has a joint that could not be believed and the
+    other side's chain is whole, the other side is used for the frame, with its confidences.
+
+    Args:
+        vector: (CHANNELS,) both sides' joints (`PlantedFrame.xy` flattened, smoothed), px.
+        confidence: (2, len(JOINTS)) both sides' joint confidences, [0, 1].
+        side: The judged side.
+
+    Returns:
+        (vector whose `side` slice holds the joints to judge, (len(JOINTS),) their
+        confidences).
+    """
+    xy = vector.reshape(len(SIDES), len(JOINTS), 2)
+    k = SIDES.index(side)
+    other = 1 - k
+    if np.isfinite(xy[k][_CHAIN]).all() or not np.isfinite(xy[other][_CHAIN]).all():
+        return vector, confidence[k]
+    swapped = xy.copy()
+    swapped[k] = xy[other]
+    return swapped.reshape(-1), confidence[other].astype(np.float32)
+
+
 def side_joints(vectors: np.ndarray, side: str) -> dict[str, np.ndarray]:
     """The joints of one side from joint vectors.
 

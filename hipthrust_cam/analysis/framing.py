@@ -38,6 +38,7 @@ COUNTED_MOVEMENTS = ("hip_thrust", "glute_bridge")
 _RECENT = 45  # frames of recent history for live messages (~1.5 s at 30 fps)
 _SPREAD_HISTORY = 900  # frames of left-right spread kept for the view decision
 _PAIRS = ("shoulder", "hip")
+_AXES = ("shoulder", "hip", "knee", "ankle")
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ class FrameChecks:
         detected, several: Someone / more than one person seen.
         spread: Left-right spread of shoulders and hips over torso length in the image (NaN if
             unseen); the fallback view measure when the pose has no world landmarks.
-        yaw_deg: How far the camera is turned from the lifter's side, deg: 0 = side-on, 90 =
-            front or back, from the 3D (world) landmarks; NaN if they are missing.
+        yaws_deg: How far the camera is turned from the lifter's side, deg (0 = side-on,
+            90 = front or back), one value per clearly seen left-right axis of the 3D (world)
+            landmarks; empty if none.
         knees_in, feet_in: The knees / ankles of the side facing the camera lie inside the
             image (where the body is, not how sure the model is of it).
     """
@@ -57,7 +59,7 @@ class FrameChecks:
     detected: bool
     several: bool
     spread: float
-    yaw_deg: float
+    yaws_deg: tuple[float, ...]
     knees_in: bool
     feet_in: bool
 
@@ -72,28 +74,38 @@ def _spread(xy: np.ndarray) -> float:
     return sum(gaps) / len(gaps) / torso if torso > 0 else math.nan
 
 
-def camera_yaw_deg(world: np.ndarray) -> float:
-    """How far the camera is turned from the lifter's side, from world landmarks, deg.
+def camera_yaws_deg(world: np.ndarray, visibility: np.ndarray, gate: float) -> list[float]:
+    """How far the camera is turned from the lifter's side, per left-right axis, deg.
 
-    The left-right axes through the shoulders and the hips point straight at a side camera
-    (along depth) and lie across the image for a front one; their angle to the image plane is
-    90 deg minus the yaw. The median of the two axes.
+    The left-right axes through the shoulders, hips, knees and ankles point straight at a
+    side camera (along depth) and lie across the image for a front one; each one's angle to
+    the image plane is 90 deg minus the yaw. Only axes whose two landmarks are clearly seen
+    count: a leg the model lost would swing its axis anywhere.
 
     Args:
         world: (33, 3) metres, camera-aligned (x right, y down, z depth); NaN if unseen.
+        visibility: (33,) in [0, 1].
+        gate: Visibility at or above which a landmark counts as clearly seen.
     """
     yaws = []
-    for joint in _PAIRS:
-        axis = world[SIDE_JOINTS["right"][joint]] - world[SIDE_JOINTS["left"][joint]]
+    for joint in _AXES:
+        i, j = SIDE_JOINTS["left"][joint], SIDE_JOINTS["right"][joint]
+        if visibility[i] < gate or visibility[j] < gate:
+            continue
+        axis = world[j] - world[i]
         across = math.hypot(float(axis[0]), float(axis[1]))
         depth = abs(float(axis[2]))
         if math.isfinite(across) and math.isfinite(depth) and across + depth > 0:
             yaws.append(90.0 - math.degrees(math.atan2(depth, across)))
-    return float(np.median(yaws)) if yaws else math.nan
+    return yaws
 
 
 def check_frame(
-    pose: PoseFrame, planted: PlantedFrame, image_size: tuple[int, int], cfg: SetupConfig
+    pose: PoseFrame,
+    planted: PlantedFrame,
+    image_size: tuple[int, int],
+    cfg: SetupConfig,
+    gate: float = 0.5,
 ) -> FrameChecks:
     """Setup facts of one raw frame.
 
@@ -102,6 +114,7 @@ def check_frame(
         planted: Its positions to analyse (a foot the model threw off is at its anchor).
         image_size: (width, height), px.
         cfg: Setup limits.
+        gate: Visibility at or above which a landmark counts as clearly seen.
     """
     w, h = image_size
     m = cfg.frame_margin_frac
@@ -118,7 +131,7 @@ def check_frame(
         pose.detected,
         pose.num_poses >= 2,
         _spread(pose.xy),
-        camera_yaw_deg(pose.world),
+        tuple(camera_yaws_deg(pose.world, pose.visibility, gate)),
         inside("knee"),
         inside("ankle"),
     )
@@ -127,10 +140,11 @@ def check_frame(
 class SetupTracker:
     """Accumulates frame checks: live messages for now, and a summary for the report."""
 
-    def __init__(self, config: SetupConfig, image_size: tuple[int, int]) -> None:
-        """Start with no evidence."""
+    def __init__(self, config: SetupConfig, image_size: tuple[int, int], gate: float = 0.5) -> None:
+        """Start with no evidence (`gate`: visibility of a clearly seen landmark)."""
         self.cfg = config
         self.image_size = image_size
+        self.gate = gate
         self._recent: deque[FrameChecks] = deque(maxlen=_RECENT)
         self._recent_sums = [0, 0, 0, 0]  # detected, several, knees_in, feet_in over _recent
         self.frames = 0
@@ -139,13 +153,13 @@ class SetupTracker:
         self.knees_in = 0
         self.feet_in = 0
         self._spreads: deque[float] = deque(maxlen=_SPREAD_HISTORY)
-        self._yaws: deque[float] = deque(maxlen=_SPREAD_HISTORY)
+        self._yaws: deque[float] = deque(maxlen=len(_AXES) * _SPREAD_HISTORY)
         self.yaw_deg = math.nan
         self._view = "unknown"
 
     def update(self, pose: PoseFrame, planted: PlantedFrame) -> FrameChecks:
         """Add one raw frame and its positions to analyse."""
-        c = check_frame(pose, planted, self.image_size, self.cfg)
+        c = check_frame(pose, planted, self.image_size, self.cfg, self.gate)
         if len(self._recent) == self._recent.maxlen:
             self._count_recent(self._recent[0], -1)
         self._recent.append(c)
@@ -161,8 +175,8 @@ class SetupTracker:
 
     def _add_view(self, c: FrameChecks) -> None:
         """The camera view from the median yaw (or, without world landmarks, 2D spread)."""
-        if math.isfinite(c.yaw_deg):
-            self._yaws.append(c.yaw_deg)
+        if c.yaws_deg:
+            self._yaws.extend(c.yaws_deg)
         elif math.isfinite(c.spread):
             self._spreads.append(c.spread)
         else:
