@@ -15,14 +15,15 @@ dir = -1 when the left side faces the camera (the head is then on the image's ri
 from __future__ import annotations
 
 import typing
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
 from hipthrust_cam.datatypes import KeypointSeries
-from hipthrust_cam.synth import landmarks, truth
-from hipthrust_cam.synth.camera import CAMERA_HEIGHT_M, U_CENTRE, camera
+from hipthrust_cam.synth import landmarks, truth, views
+from hipthrust_cam.synth.camera import CAMERA_HEIGHT_M, FLOOR_FRAC, U_CENTRE, Camera, camera
+from hipthrust_cam.synth.looks import LOOKS
 
 BODY = {  # segment lengths as fractions of body height (adult proportions)
     "torso": 0.30, "thigh": 0.245, "shin": 0.25, "neck": 0.10, "upper_arm": 0.186,
@@ -39,6 +40,10 @@ SETUP_DROP_DEG = 14.0
 HIP_FLOOR_M = 0.15
 """Lowest hip-joint height: the glutes rest on the floor."""
 _GRID = np.radians(np.arange(-60.0, 85.0, 0.5))
+
+
+_OPTIONAL = {"optional_in_truth": True}
+"""Field metadata: written into the truth's spec only when not at its default."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,19 @@ class SetSpec:
         trailing_partial: A last uncounted concentric to this fraction (0..1) of the range.
         rep_lockout_hip_deg: Per-rep lockout hip overrides (e.g. one incomplete rep).
         rep_pause_s: Per-rep pause overrides, seconds.
+        look: Name of the drawing style in `looks.LOOKS` ("studio": the original samples).
+        yaw_deg: Camera turned about the vertical off the side view, degrees (+ toward the
+            feet: 90 looks from the feet; - from behind the head).
+        centre_u_m: Floor position (metres from the bench edge toward the feet) at the frame's
+            centre_x_frac. centre_x_frac: Its image x as a fraction of the width.
+        floor_frac: Image y of the floor line, fraction of the height from the top.
+        camera_height_m: Height of the lens above the floor (the far side's depth cue).
+        thigh_scale, shin_scale: Thigh and shin length relative to `BODY` (proportions).
+        hip_half_width_m, shoulder_half_width_m, stance_half_width_m: Half the distance
+            between the left and right hip joints, shoulders, and ankles (stance).
 
+    Fields from `look` on are written into the truth only when they differ from their
+    default, so the original samples' truth files stay as they were.
     """
 
     reps: int = 3
@@ -94,10 +111,29 @@ class SetSpec:
     trailing_partial: float = 0.0
     rep_lockout_hip_deg: tuple[float, ...] = ()
     rep_pause_s: tuple[float, ...] = ()
+    look: str = field(default="studio", metadata=_OPTIONAL)
+    yaw_deg: float = field(default=0.0, metadata=_OPTIONAL)
+    centre_u_m: float = field(default=U_CENTRE, metadata=_OPTIONAL)
+    centre_x_frac: float = field(default=0.5, metadata=_OPTIONAL)
+    floor_frac: float = field(default=FLOOR_FRAC, metadata=_OPTIONAL)
+    camera_height_m: float = field(default=CAMERA_HEIGHT_M, metadata=_OPTIONAL)
+    thigh_scale: float = field(default=1.0, metadata=_OPTIONAL)
+    shin_scale: float = field(default=1.0, metadata=_OPTIONAL)
+    hip_half_width_m: float = field(default=landmarks.HALF_WIDTH_M["hip"], metadata=_OPTIONAL)
+    shoulder_half_width_m: float = field(
+        default=landmarks.HALF_WIDTH_M["shoulder"], metadata=_OPTIONAL
+    )
+    stance_half_width_m: float = field(default=landmarks.HALF_WIDTH_M["ankle"], metadata=_OPTIONAL)
 
     def __post_init__(self) -> None:
         if self.side not in ("left", "right"):
             raise ValueError(f"side must be 'left' or 'right', got {self.side!r}")
+        if self.look not in LOOKS:
+            raise ValueError(f"look must be one of {', '.join(LOOKS)}, got {self.look!r}")
+        if not -80.0 <= self.yaw_deg <= 80.0 or not 0.0 < self.floor_frac <= 1.0:
+            raise ValueError("yaw_deg must be within +-80 and floor_frac in (0, 1]")
+        if min(self.thigh_scale, self.shin_scale, self.hip_half_width_m) <= 0:
+            raise ValueError("thigh_scale, shin_scale and hip_half_width_m must be > 0")
         if self.reps < 0 or self.fps <= 0 or min(self.width, self.height) < 16:
             raise ValueError("reps must be >= 0, fps > 0 and the frame at least 16x16")
         if min(self.concentric_s, self.eccentric_s) <= 0 or min(self.pause_s, self.rest_s) < 0:
@@ -133,6 +169,10 @@ class SyntheticSet:
         props: "bar" -> (N, 2) bar centre, "pivot" -> (N, 2) back contact, "shake" -> (N, 2).
         angles: name -> (N,) convention angles per frame, degrees.
         px_per_m: Image scale at the lifter's near side.
+        world: name -> (N, 2) sagittal metres (u toward the feet, Y up) of the near joints,
+            "bar" and "pivot".
+        half_width: name -> half the body's width at the joint, metres.
+        camera: The camera that drew the pixels.
 
     """
 
@@ -144,6 +184,9 @@ class SyntheticSet:
     props: dict[str, np.ndarray] = field(default_factory=dict)
     angles: dict[str, np.ndarray] = field(default_factory=dict)
     px_per_m: float = 1.0
+    world: dict[str, np.ndarray] = field(default_factory=dict)
+    half_width: dict[str, float] = field(default_factory=dict)
+    camera: Camera | None = None
 
 
 def min_jerk(x: np.ndarray) -> np.ndarray:
@@ -213,7 +256,11 @@ def _profiles(spec: SetSpec, t_s: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _dims(spec: SetSpec) -> dict[str, float]:
-    return {k: v * spec.body_height_m for k, v in BODY.items()}
+    """Segment lengths in metres: `BODY` scaled by height, thigh and shin by their scales."""
+    d = {k: v * spec.body_height_m for k, v in BODY.items()}
+    d["thigh"] *= spec.thigh_scale
+    d["shin"] *= spec.shin_scale
+    return d
 
 
 def _body(
@@ -415,36 +462,89 @@ def simulate(spec: SetSpec) -> SyntheticSet:
     dr = _drivers(spec, t_s, d)
     world = _world_joints(spec, dr, d)
     cam = camera(spec, n)
-    joints = {name: cam.px(world[name]) for name in NEAR}
-    joints.update(
-        landmarks.far_side(joints, cam.px(np.broadcast_to([U_CENTRE, CAMERA_HEIGHT_M], (n, 2))))
+    hw = views.half_widths(
+        spec.hip_half_width_m, spec.shoulder_half_width_m, spec.stance_half_width_m
     )
+    joints = views.image_joints(cam, world, hw, NEAR)
+    side = joints if cam.yaw_deg == 0.0 else views.side_joints(cam, world, NEAR)
     arch = float(np.clip(spec.lumbar_arch, 0, 1)) * dr["p"]
     back, front = landmarks.torso_profiles(arch, d["torso"])
-    contours = landmarks.profile_points(joints["shoulder"], joints["hip"], back, front)
+    contours = (
+        landmarks.profile_points(joints["shoulder"], joints["hip"], back, front)
+        if cam.yaw_deg == 0.0
+        else views.torso_contours(cam, world, hw, back, front)
+    )
     size = (spec.width, spec.height)
     series = landmarks.to_series(t_s, joints, back, front, size, spec.fps, spec.side, cam.px_per_m)
-    angles = truth.angle_tracks(joints)
+    angles = truth.angle_tracks(side)
     props = {"bar": cam.px(world["bar"]), "pivot": cam.px(world["pivot"]), "shake": cam.shake}
+    reps = _rep_truths(spec, t_s, side, angles, d, cam)
+    truth_dict = _truth_json(spec, n, cam, d, reps)
+    if uses_optional(spec):  # a new camera, look or body: the truth records the camera
+        first = float(reps[0]["lockout_start_s"]) if reps else 0.0  # type: ignore[arg-type]
+        box = views.lifter_box(joints, int(np.argmin(np.abs(t_s - first))))
+        truth_dict["camera"] = views.camera_truth(cam, size, spec.fps, box)
+    if cam.yaw_deg != 0.0:
+        for rep, seen in zip(reps, views.image_angles(reps, t_s, joints), strict=True):
+            rep["image_angles"] = seen
+    extra = {"world": world, "half_width": hw, "camera": cam}
+    return SyntheticSet(
+        t_s, joints, series, truth_dict, contours, props, angles, cam.px_per_m, **extra
+    )
+
+
+def _rep_truths(
+    spec: SetSpec,
+    t_s: np.ndarray,
+    side: dict[str, np.ndarray],
+    angles: dict[str, np.ndarray],
+    d: dict[str, float],
+    cam: Camera,
+) -> list[dict[str, object]]:
+    """Per counted rep, the truth measured on the side view's joints (`truth.rep_truth`)."""
     scales = {"shin_px": d["shin"] * cam.px_per_m, "torso_px": d["torso"] * cam.px_per_m,
               "lumbar_arch": float(spec.lumbar_arch)}  # fmt: skip
     steady = {
-        **joints,
-        "shoulder": joints["shoulder"] - cam.shake,
+        **side,
+        "shoulder": side["shoulder"] - cam.shake,
     }  # drift is the body's, not the camera's
-    reps = [
+    return [
         truth.rep_truth(k, tm, t_s, steady, angles, scales)
         for k, tm in enumerate(_segments(spec)[1])
     ]
+
+
+def uses_optional(spec: SetSpec) -> bool:
+    """Whether any optional field (camera, look, body widths) differs from its default."""
+    return any(
+        f.metadata.get("optional_in_truth") and getattr(spec, f.name) != f.default
+        for f in fields(spec)
+    )
+
+
+def spec_json(spec: SetSpec) -> dict[str, Any]:
+    """The spec as JSON: tuples as lists; optional fields only when not at their default."""
+    out: dict[str, Any] = {}
+    for f in fields(spec):
+        value = getattr(spec, f.name)
+        if f.metadata.get("optional_in_truth") and value == f.default:
+            continue
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _truth_json(
+    spec: SetSpec, n: int, cam: Camera, d: dict[str, float], reps: list[dict[str, object]]
+) -> dict[str, Any]:
+    """The truth file's content (the "camera" block is added by the caller when needed)."""
     fired = {code for r in reps for code in typing.cast(list[str], r["faults"])}
     set_faults = [code for code, *_ in truth.FAULT_RULES if code in fired]
-    truth_dict = {
+    return {
         "synthetic": True,
-        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
+        "spec": spec_json(spec),
         "conventions": "angles in degrees per the project's angle conventions; px x right, y down",
         "thresholds": truth.thresholds_json(),
         "frames": n, "duration_s": round(n / spec.fps, 4), "px_per_m": round(cam.px_per_m, 4),
         "segment_px": {k: round(v * cam.px_per_m, 3) for k, v in d.items()},
         "rep_count": len(reps), "reps": reps, "faults": set_faults,
     }  # fmt: skip
-    return SyntheticSet(t_s, joints, series, truth_dict, contours, props, angles, cam.px_per_m)
