@@ -6,6 +6,7 @@ simulation can check a spec's look name without importing the drawing code.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 Color = tuple[int, int, int]
@@ -32,6 +33,8 @@ class RenderStyle:
         plate_offset_m: Lateral distance of each plate from the body's midline (seen only
             when the camera is turned off the side).
         bar_radius_m: Radius of the bar between the plates.
+        clutter_scale: Size of the gym's objects relative to the wall height in the frame
+            (smaller: farther away).
 
     """
 
@@ -58,6 +61,7 @@ class RenderStyle:
     scene: str = "plain"
     plate_offset_m: float = 0.70
     bar_radius_m: float = 0.016
+    clutter_scale: float = 1.0
 
 
 GYM_DARK = RenderStyle(
@@ -80,9 +84,19 @@ GYM_DARK = RenderStyle(
 """A loaded bar with full-size (45 cm) plates, dark trousers and shoes on a dark rubber floor,
 a cluttered gym behind: the real barbell clip's difficulties."""
 
+GYM_CLIP = dataclasses.replace(
+    GYM_DARK,
+    shirt=(225, 225, 228),
+    tights=(40, 30, 72),
+    shoe=(60, 58, 60),
+    far_shade=0.6,
+    clutter_scale=0.6,
+)
+"""The real clip's lifter: white shirt, dark maroon trousers, dark shoes; same gym and bar."""
+
 LOOKS: dict[str, RenderStyle] = {
     "studio": RenderStyle(),
     "gym_dark": GYM_DARK,
-    "studio_big_plate": RenderStyle(plate_radius_m=0.225, crf=30),
+    "gym_clip": GYM_CLIP,
 }
 """Look name -> style; `SetSpec.look` picks one. "studio" is the original samples' look."""
