@@ -78,6 +78,12 @@ SAMPLES: dict[str, tuple[str, SetSpec]] = {
         "a phone 30 deg off the side; feet too far out (true knee 112 deg)",
         SetSpec(**_GYM_TEMPO, yaw_deg=30.0, lockout_knee_deg=112.0, seed=15),
     ),
+    "oblique55_clean": (
+        "a phone 55 deg off the side, wide stance, true knee 84 deg (no fault) that the turned "
+        "image shows as ~77 deg",
+        SetSpec(**_GYM_TEMPO, yaw_deg=55.0, lockout_knee_deg=84.0, stance_half_width_m=0.16,
+                seed=18),
+    ),
     "front_oblique_clean": (
         "front-oblique phone (65 deg off the side, from the feet end); clean",
         SetSpec(**_GYM_TEMPO, yaw_deg=65.0, stance_half_width_m=0.14, seed=16),
