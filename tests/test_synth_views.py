@@ -182,7 +182,7 @@ def test_full_size_plate_covers_the_hip_and_top_of_the_thigh_at_lockout() -> Non
     from hipthrust_cam.synth.render import frames
 
     spec = SetSpec(**SHORT, width=360, height=640, fps=30.0, floor_frac=0.64, camera_height_m=0.08,
-                   look="gym_clip", zoom=1.35, centre_u_m=0.28, seed=11)  # fmt: skip
+                   look="gym_clip", zoom=1.35, centre_u_m=0.30, seed=11)  # fmt: skip
     sim = simulate(spec)
     i = _lockout(sim)
     img = list(frames(sim))[i]

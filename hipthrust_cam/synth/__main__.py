@@ -54,7 +54,7 @@ SAMPLES: dict[str, tuple[str, SetSpec]] = {
         "on a dark rubber floor, cluttered gym, floor-level portrait phone at 60 fps; head "
         "thrown back at lockout",
         SetSpec(**_GYM_TEMPO, **_PORTRAIT, head_deg=30.0, look="gym_clip", zoom=1.35,
-                centre_u_m=0.28, seed=11),
+                centre_u_m=0.30, seed=11),
     ),
     "gym_dark_right_short": (
         "all-dark clothes in the gym, right side to the camera, a short lifter (1.60 m, long "
