@@ -10,8 +10,8 @@ import pytest
 
 from hipthrust_cam.synth import SetSpec, simulate
 from hipthrust_cam.synth.camera import CAMERA_DISTANCE_M, Camera, camera
-from hipthrust_cam.synth.kinematics import spec_json, uses_optional
 from hipthrust_cam.synth.landmarks import HALF_WIDTH_M
+from hipthrust_cam.synth.spec import spec_json, uses_optional
 from hipthrust_cam.synth.views import half_widths, lift
 
 SHORT = {"reps": 1, "setup_s": 0.3, "concentric_s": 0.6, "pause_s": 0.5, "eccentric_s": 0.6,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from hipthrust_cam.synth.kinematics import SetSpec
+    from hipthrust_cam.synth.spec import SetSpec
 
 
 @dataclass(frozen=True)
