@@ -228,3 +228,13 @@ def test_turned_camera_renders_deterministically_with_the_near_leg_in_front() ->
     assert first[i][y, x, 1] > 120  # the near shin's own (bright) green, not the far one's
     fx, fy = np.round(0.5 * (sim.joints["far_knee"][i] + sim.joints["far_ankle"][i])).astype(int)
     assert (fx, fy) != (x, y)  # both legs are seen: the camera is turned
+
+
+def test_truth_says_which_faults_a_turned_camera_cannot_judge() -> None:
+    side = simulate(SetSpec(**SHORT, floor_frac=0.64)).truth["camera"]
+    turned = simulate(SetSpec(**SHORT, yaw_deg=30.0)).truth["camera"]
+    assert side["view"] == "side" and side["faults_needing_a_side_view"] == []
+    assert turned["view"] == "oblique"
+    hidden = set(turned["faults_needing_a_side_view"])
+    assert {"feet_too_far", "feet_too_close", "lumbar_hyperextension"} <= hidden
+    assert not hidden & {"no_pause", "fast_eccentric"}  # tempo is seen from any angle

@@ -147,7 +147,23 @@ def camera_truth(
         "lifter_box_px": box,
         "lifter_width_frac": round((box[2] - box[0]) / w, 4),
         "lifter_height_frac": round((box[3] - box[1]) / h, 4),
+        "faults_needing_a_side_view": faults_needing_a_side_view(view_name(cam.yaw_deg)),
     }
+
+
+TEMPO_FAULTS = ("no_pause", "fast_eccentric")
+"""Faults read from timing alone: a camera at any angle can judge them."""
+
+
+def faults_needing_a_side_view(view: str) -> list[str]:
+    """Fault codes a correct analyzer may call "not judged" from this view; none from the side.
+
+    FORM.md: from an oblique or front camera, count reps and tempo; foot placement, the arch,
+    the head, heels, lockout and bench slide are distorted by the angle.
+    """
+    if view == "side":
+        return []
+    return [code for code, *_ in truth.FAULT_RULES if code not in TEMPO_FAULTS]
 
 
 def view_name(yaw_deg: float) -> str:
