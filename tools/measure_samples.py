@@ -43,6 +43,7 @@ def measure(images, sim: SyntheticSet, model_path: Path | None = None) -> dict:
     from hipthrust_cam.pose.blazepose import MediaPipePose
 
     errs = {(s, j): [] for s in ("left", "right") for j in JOINTS}
+    vis = {(s, j): [] for s in ("left", "right") for j in JOINTS}
     detected = n = 0
     with MediaPipePose(model_path, segmentation=False, num_poses=1) as pose:
         for i, img in enumerate(images):
@@ -52,6 +53,7 @@ def measure(images, sim: SyntheticSet, model_path: Path | None = None) -> dict:
             for (s, j), out in errs.items():
                 got = pf.xy[SIDE_JOINTS[s][j]] if pf.detected else np.full(2, np.nan)
                 out.append(float(np.hypot(*(got - sim.joints[j][i]))))
+                vis[s, j].append(float(pf.visibility[SIDE_JOINTS[s][j]]) if pf.detected else np.nan)
     arr = {k: np.array(v) for k, v in errs.items()}
     med = {s: np.nanmedian(np.concatenate([arr[s, j] for j in JOINTS])) for s in ("left", "right")}
     side = min(med, key=lambda s: med[s])
@@ -64,6 +66,7 @@ def measure(images, sim: SyntheticSet, model_path: Path | None = None) -> dict:
         "median_px": {j: round(float(np.nanmedian(arr[side, j])), 2) for j in JOINTS},
         "p90_px": {j: round(float(np.nanpercentile(arr[side, j], 90)), 2) for j in JOINTS},
         "median_all_px": round(float(med[side]), 2),
+        "median_visibility": {j: round(float(np.nanmedian(vis[side, j])), 2) for j in JOINTS},
     }
 
 

@@ -15,14 +15,15 @@ dir = -1 when the left side faces the camera (the head is then on the image's ri
 from __future__ import annotations
 
 import typing
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from hipthrust_cam.datatypes import KeypointSeries
-from hipthrust_cam.synth import landmarks, truth
-from hipthrust_cam.synth.camera import CAMERA_HEIGHT_M, U_CENTRE, camera
+from hipthrust_cam.synth import landmarks, truth, views
+from hipthrust_cam.synth.camera import Camera, camera
+from hipthrust_cam.synth.spec import SetSpec, spec_json, uses_optional
 
 BODY = {  # segment lengths as fractions of body height (adult proportions)
     "torso": 0.30, "thigh": 0.245, "shin": 0.25, "neck": 0.10, "upper_arm": 0.186,
@@ -32,91 +33,11 @@ BACK_CONTACT = (0.16, 0.09)
 """Where the bench edge touches the back: metres from the shoulder along the torso, behind it."""
 HEAD_BOTTOM_DEG = -12.0
 """Head angle at the bottom of every rep (chin tucked, eyes on the knees)."""
-ARCH_HIP_DEG = 195.0
-"""Hip extension at lockout when lumbar_arch = 1."""
 SETUP_DROP_DEG = 14.0
 """How far below the bottom hip angle the lifter sits while getting into position."""
 HIP_FLOOR_M = 0.15
 """Lowest hip-joint height: the glutes rest on the floor."""
 _GRID = np.radians(np.arange(-60.0, 85.0, 0.5))
-
-
-@dataclass(frozen=True)
-class SetSpec:
-    """A parametric set of hip thrusts; every default gives a clean 3-rep set with setup.
-
-    Attributes:
-        reps: Counted reps.
-        concentric_s, pause_s, eccentric_s, rest_s: Tempo per rep, seconds (rest at the bottom).
-        bottom_hip_deg, lockout_hip_deg: Hip extension at the bottom and at lockout, degrees.
-        lockout_knee_deg: Knee angle at lockout that sets the feet (~70 close, ~112 far).
-        head_deg: Head angle at lockout, degrees (+ thrown back).
-        lumbar_arch: 0 neutral .. 1 clear hyperextension (hip ~195, ribs up, back arched).
-        heel_lift: Heel rise at lockout, shin lengths.
-        bench_slide: Shoulder drift per rep, torso lengths (toward the head).
-        setup_s: Getting into position before rep 1, seconds (no rep).
-        side: "left" or "right", the body side facing the camera.
-        width, height: Frame size, pixels. fps: Frame rate (float).
-        shake_px: Camera shake amplitude, pixels. seed: Seed of all randomness.
-        body_height_m: Lifter height. bench_height_m: Bench top height. zoom: Scale factor.
-        tail_s: Rest at the bottom after the last rep, seconds.
-        start_at_top: Start at lockout with an uncounted lowering (replaces setup).
-        trailing_partial: A last uncounted concentric to this fraction (0..1) of the range.
-        rep_lockout_hip_deg: Per-rep lockout hip overrides (e.g. one incomplete rep).
-        rep_pause_s: Per-rep pause overrides, seconds.
-
-    """
-
-    reps: int = 3
-    concentric_s: float = 1.0
-    pause_s: float = 1.5
-    eccentric_s: float = 1.5
-    rest_s: float = 0.8
-    bottom_hip_deg: float = 100.0
-    lockout_hip_deg: float = 178.0
-    lockout_knee_deg: float = 90.0
-    head_deg: float = -5.0
-    lumbar_arch: float = 0.0
-    heel_lift: float = 0.0
-    bench_slide: float = 0.0
-    setup_s: float = 2.0
-    side: str = "left"
-    width: int = 854
-    height: int = 480
-    fps: float = 30.0
-    shake_px: float = 0.0
-    seed: int = 0
-    body_height_m: float = 1.75
-    bench_height_m: float = 0.40
-    zoom: float = 1.0
-    tail_s: float = 1.0
-    start_at_top: bool = False
-    trailing_partial: float = 0.0
-    rep_lockout_hip_deg: tuple[float, ...] = ()
-    rep_pause_s: tuple[float, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.side not in ("left", "right"):
-            raise ValueError(f"side must be 'left' or 'right', got {self.side!r}")
-        if self.reps < 0 or self.fps <= 0 or min(self.width, self.height) < 16:
-            raise ValueError("reps must be >= 0, fps > 0 and the frame at least 16x16")
-        if min(self.concentric_s, self.eccentric_s) <= 0 or min(self.pause_s, self.rest_s) < 0:
-            raise ValueError("concentric/eccentric must be > 0, pause/rest >= 0 seconds")
-        if not 0.0 <= self.trailing_partial < 1.0:
-            raise ValueError("trailing_partial must be in [0, 1)")
-
-    def lockout_hip(self, rep: int) -> float:
-        """Hip extension actually reached at rep `rep`'s lockout (arch included), degrees."""
-        base = (
-            self.rep_lockout_hip_deg[rep]
-            if rep < len(self.rep_lockout_hip_deg)
-            else self.lockout_hip_deg
-        )
-        return base + float(np.clip(self.lumbar_arch, 0, 1)) * max(ARCH_HIP_DEG - base, 0.0)
-
-    def pause(self, rep: int) -> float:
-        """Pause at rep `rep`'s lockout, seconds."""
-        return self.rep_pause_s[rep] if rep < len(self.rep_pause_s) else self.pause_s
 
 
 @dataclass(frozen=True)
@@ -133,6 +54,10 @@ class SyntheticSet:
         props: "bar" -> (N, 2) bar centre, "pivot" -> (N, 2) back contact, "shake" -> (N, 2).
         angles: name -> (N,) convention angles per frame, degrees.
         px_per_m: Image scale at the lifter's near side.
+        world: name -> (N, 2) sagittal metres (u toward the feet, Y up) of the near joints,
+            "bar" and "pivot".
+        half_width: name -> half the body's width at the joint, metres.
+        camera: The camera that drew the pixels.
 
     """
 
@@ -144,6 +69,9 @@ class SyntheticSet:
     props: dict[str, np.ndarray] = field(default_factory=dict)
     angles: dict[str, np.ndarray] = field(default_factory=dict)
     px_per_m: float = 1.0
+    world: dict[str, np.ndarray] = field(default_factory=dict)
+    half_width: dict[str, float] = field(default_factory=dict)
+    camera: Camera | None = None
 
 
 def min_jerk(x: np.ndarray) -> np.ndarray:
@@ -213,7 +141,11 @@ def _profiles(spec: SetSpec, t_s: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _dims(spec: SetSpec) -> dict[str, float]:
-    return {k: v * spec.body_height_m for k, v in BODY.items()}
+    """Segment lengths in metres: `BODY` scaled by height, thigh and shin by their scales."""
+    d = {k: v * spec.body_height_m for k, v in BODY.items()}
+    d["thigh"] *= spec.thigh_scale
+    d["shin"] *= spec.shin_scale
+    return d
 
 
 def _body(
@@ -415,36 +347,70 @@ def simulate(spec: SetSpec) -> SyntheticSet:
     dr = _drivers(spec, t_s, d)
     world = _world_joints(spec, dr, d)
     cam = camera(spec, n)
-    joints = {name: cam.px(world[name]) for name in NEAR}
-    joints.update(
-        landmarks.far_side(joints, cam.px(np.broadcast_to([U_CENTRE, CAMERA_HEIGHT_M], (n, 2))))
+    hw = views.half_widths(
+        spec.hip_half_width_m, spec.shoulder_half_width_m, spec.stance_half_width_m
     )
+    joints = views.image_joints(cam, world, hw, NEAR)
+    side = joints if cam.yaw_deg == 0.0 else views.side_joints(cam, world, NEAR)
     arch = float(np.clip(spec.lumbar_arch, 0, 1)) * dr["p"]
     back, front = landmarks.torso_profiles(arch, d["torso"])
-    contours = landmarks.profile_points(joints["shoulder"], joints["hip"], back, front)
+    contours = (
+        landmarks.profile_points(joints["shoulder"], joints["hip"], back, front)
+        if cam.yaw_deg == 0.0
+        else views.torso_contours(cam, world, hw, back, front)
+    )
     size = (spec.width, spec.height)
     series = landmarks.to_series(t_s, joints, back, front, size, spec.fps, spec.side, cam.px_per_m)
-    angles = truth.angle_tracks(joints)
+    angles = truth.angle_tracks(side)
     props = {"bar": cam.px(world["bar"]), "pivot": cam.px(world["pivot"]), "shake": cam.shake}
+    reps = _rep_truths(spec, t_s, side, angles, d, cam)
+    truth_dict = _truth_json(spec, n, cam, d, reps)
+    if uses_optional(spec):  # a new camera, look or body: the truth records the camera
+        first = float(reps[0]["lockout_start_s"]) if reps else 0.0  # type: ignore[arg-type]
+        box = views.lifter_box(joints, int(np.argmin(np.abs(t_s - first))))
+        truth_dict["camera"] = views.camera_truth(cam, size, spec.fps, box)
+    if cam.yaw_deg != 0.0:
+        for rep, seen in zip(reps, views.image_angles(reps, t_s, joints), strict=True):
+            rep["image_angles"] = seen
+    extra = {"world": world, "half_width": hw, "camera": cam}
+    return SyntheticSet(
+        t_s, joints, series, truth_dict, contours, props, angles, cam.px_per_m, **extra
+    )
+
+
+def _rep_truths(
+    spec: SetSpec,
+    t_s: np.ndarray,
+    side: dict[str, np.ndarray],
+    angles: dict[str, np.ndarray],
+    d: dict[str, float],
+    cam: Camera,
+) -> list[dict[str, object]]:
+    """Per counted rep, the truth measured on the side view's joints (`truth.rep_truth`)."""
     scales = {"shin_px": d["shin"] * cam.px_per_m, "torso_px": d["torso"] * cam.px_per_m,
               "lumbar_arch": float(spec.lumbar_arch)}  # fmt: skip
     steady = {
-        **joints,
-        "shoulder": joints["shoulder"] - cam.shake,
+        **side,
+        "shoulder": side["shoulder"] - cam.shake,
     }  # drift is the body's, not the camera's
-    reps = [
+    return [
         truth.rep_truth(k, tm, t_s, steady, angles, scales)
         for k, tm in enumerate(_segments(spec)[1])
     ]
+
+
+def _truth_json(
+    spec: SetSpec, n: int, cam: Camera, d: dict[str, float], reps: list[dict[str, object]]
+) -> dict[str, Any]:
+    """The truth file's content (the "camera" block is added by the caller when needed)."""
     fired = {code for r in reps for code in typing.cast(list[str], r["faults"])}
     set_faults = [code for code, *_ in truth.FAULT_RULES if code in fired]
-    truth_dict = {
+    return {
         "synthetic": True,
-        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
+        "spec": spec_json(spec),
         "conventions": "angles in degrees per the project's angle conventions; px x right, y down",
         "thresholds": truth.thresholds_json(),
         "frames": n, "duration_s": round(n / spec.fps, 4), "px_per_m": round(cam.px_per_m, 4),
         "segment_px": {k: round(v * cam.px_per_m, 3) for k, v in d.items()},
         "rep_count": len(reps), "reps": reps, "faults": set_faults,
     }  # fmt: skip
-    return SyntheticSet(t_s, joints, series, truth_dict, contours, props, angles, cam.px_per_m)

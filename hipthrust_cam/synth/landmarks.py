@@ -1,8 +1,9 @@
 """From synthetic joints to what a pose model would report: 33 landmarks and torso profiles.
 
-Inputs: per-frame pixel joint tracks of the near body side. Outputs: the far side (seen through
-a pinhole, slightly smaller), analytic back/front silhouette profiles that follow the lumbar
-arch, a `KeypointSeries`, and `degrade` to add noise and dropouts for analyzer tests. Pure numpy.
+Inputs: per-frame pixel joint tracks of both body sides (the far side is placed by
+`camera.Camera.far_twin`). Outputs: analytic back/front silhouette profiles that follow the
+lumbar arch, a `KeypointSeries`, and `degrade` to add noise and dropouts for analyzer tests.
+Pure numpy.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from hipthrust_cam.datatypes import (
     Landmark,
 )
 
-CAMERA_DISTANCE_M = 3.0
 HALF_WIDTH_M = {
     "head": 0.0, "nose": 0.0, "eye": 0.03, "mouth": 0.025, "ear": 0.075, "shoulder": 0.19,
     "elbow": 0.22, "wrist": 0.22, "hip": 0.10, "knee": 0.10, "ankle": 0.10, "heel": 0.10,
@@ -35,24 +35,6 @@ ARCH_BACK_M = 0.07
 """How far the lower back's contour moves toward the chest at lumbar_arch = 1."""
 RIB_FLARE_M = 0.045
 """How far the ribs rise on the chest side at lumbar_arch = 1."""
-
-
-def far_side(joints: dict[str, np.ndarray], centre: np.ndarray) -> dict[str, np.ndarray]:
-    """Place the far body side: each near joint pulled toward the principal point by perspective.
-
-    Args:
-        joints: name -> (N, 2) near-side pixels.
-        centre: (N, 2) principal point, pixels.
-
-    Returns:
-        "far_<name>" -> (N, 2) pixels.
-
-    """
-    out = {}
-    for name, hw in HALF_WIDTH_M.items():
-        scale = CAMERA_DISTANCE_M / (CAMERA_DISTANCE_M + 2 * hw)
-        out[f"far_{name}"] = centre + (joints[name] - centre) * scale
-    return out
 
 
 def torso_profiles(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,50 +19,15 @@ import numpy as np
 
 from hipthrust_cam.synth.camera import FLOOR_FRAC, U_CENTRE
 from hipthrust_cam.synth.kinematics import SetSpec, SyntheticSet, simulate
+from hipthrust_cam.synth.looks import LOOKS, Color, RenderStyle
+
+__all__ = ["RenderError", "RenderStyle", "draw_frame", "frames", "render"]
 
 log = logging.getLogger(__name__)
-
-Color = tuple[int, int, int]
 
 
 class RenderError(RuntimeError):
     """The video could not be written."""
-
-
-@dataclass(frozen=True)
-class RenderStyle:
-    """Colours (BGR) and sizes (metres) of the drawing.
-
-    Attributes:
-        skin, shirt, tights, shoe, hair: Body colours.
-        plate, plate_rim, bench_pad, bench_frame, wall, floor: Scene colours.
-        plate_radius_m: Radius of the near plate (a 20 kg bumper is 0.225 m; a big plate
-            hides the hip from the pose model, 0.14 m keeps it visible).
-        shoulder_cap_m: Radius of the rounded shoulder, centred slightly toward the hip.
-        patella_m: How far the kneecap bulges out of the bend.
-        far_shade: Brightness factor of the far body side.
-        crf: x264 quality (lower is better and bigger).
-    """
-
-    skin: Color = (125, 155, 205)
-    shirt: Color = (120, 70, 35)
-    tights: Color = (45, 40, 40)
-    shoe: Color = (70, 70, 80)
-    hair: Color = (40, 70, 110)
-    plate: Color = (38, 38, 40)
-    plate_rim: Color = (60, 60, 150)
-    bench_pad: Color = (30, 30, 32)
-    bench_frame: Color = (150, 150, 155)
-    wall: Color = (200, 205, 210)
-    floor: Color = (90, 110, 130)
-    plate_radius_m: float = 0.13
-    shoulder_cap_m: float = 0.075
-    patella_m: float = 0.012
-    far_shade: float = 0.45
-    crf: int = 28
-    foot_shadow: bool = True
-    mirror_face: bool = False
-    face_shift: tuple[float, float] = (0.3, 0.0)
 
 
 LIMBS = (
@@ -167,10 +131,11 @@ def _bench(
     """The bench, seen end-on: padded top whose edge is at u = 0, on a steel frame."""
     ppm = sim.px_per_m
     bench_h = float(sim.truth["spec"]["bench_height_m"])
+    centre_u = sim.camera.centre_u if sim.camera is not None else U_CENTRE
 
     def px(u: float, y: float) -> np.ndarray:
         return (
-            origin + np.array([direction * ppm * (u - U_CENTRE), -ppm * y]) + sim.props["shake"][i]
+            origin + np.array([direction * ppm * (u - centre_u), -ppm * y]) + sim.props["shake"][i]
         )
 
     for u in (-0.27, -0.05):
@@ -247,7 +212,7 @@ def _leg_and_arm(
     cv2.circle(
         img, _pt(patella), int(0.045 * ppm * 16), _shade(style.tights, 1.1 * k), -1, cv2.LINE_AA, 4
     )
-    _shoe(img, heel, toe, ppm, _shade(style.shoe, k))
+    _shoe(img, heel, toe, ppm, _shade(style.shoe, k), style.sole)
     cv2.circle(
         img,
         _pt(sim.joints[pre + "wrist"][i]),
@@ -264,13 +229,19 @@ SHOE = np.array(
     [[-0.006, -0.026], [-0.01, 0.0], [-0.006, 0.045], [0.02, 0.075], [0.085, 0.07], [0.15, 0.035],
      [0.215, 0.02], [0.232, 0.0], [0.225, -0.026]]
 )  # fmt: skip
-SOLE: Color = (225, 225, 230)
 SHOE_SHIFT_M = 0.04
 """The pose model reads a drawn shoe's joints ~3 cm toward the heel; drawing it this much
 toward the toes puts its reading on the true ankle, heel and toe."""
 
 
-def _shoe(img: np.ndarray, heel: np.ndarray, toe: np.ndarray, ppm: float, color: Color) -> None:
+def _shoe(
+    img: np.ndarray,
+    heel: np.ndarray,
+    toe: np.ndarray,
+    ppm: float,
+    color: Color,
+    sole_color: Color = (225, 225, 230),
+) -> None:
     """A trainer whose heel counter and collar wrap the heel and ankle."""
     along = (toe - heel) / max(float(np.hypot(*(toe - heel))), 1e-6)
     up = np.array([along[1], -along[0]])
@@ -282,7 +253,7 @@ def _shoe(img: np.ndarray, heel: np.ndarray, toe: np.ndarray, ppm: float, color:
     sole = heel + ppm * (
         SHOE[[0, 1, -2, -1], :1] * along + np.array([[-0.026], [-0.008], [-0.008], [-0.026]]) * up
     )
-    cv2.fillPoly(img, [np.round(sole * 16).astype(np.int32)], SOLE, cv2.LINE_AA, 4)
+    cv2.fillPoly(img, [np.round(sole * 16).astype(np.int32)], sole_color, cv2.LINE_AA, 4)
 
 
 def _barbell(img: np.ndarray, sim: SyntheticSet, i: int, style: RenderStyle) -> None:
@@ -309,9 +280,13 @@ def _foot_shadow(img: np.ndarray, sim: SyntheticSet, i: int, style: RenderStyle)
 
 def draw_frame(sim: SyntheticSet, i: int, bg: np.ndarray, style: RenderStyle) -> np.ndarray:
     """Frame `i` of a simulated set as BGR (H, W, 3) uint8; only reads the simulation."""
+    if sim.camera is not None and sim.camera.yaw_deg != 0.0:
+        from hipthrust_cam.synth import oblique  # the turned camera's drawing
+
+        return oblique.draw_frame(sim, i, bg, style)
     img = bg.copy()
     direction = -1.0 if sim.truth["spec"]["side"] == "left" else 1.0
-    origin = np.array([img.shape[1] / 2, FLOOR_FRAC * img.shape[0]])
+    origin = _origin(sim, img.shape)
     _bench(img, sim, i, style, direction, origin)
     if style.foot_shadow:
         _foot_shadow(img, sim, i, style)
@@ -338,12 +313,32 @@ def draw_frame(sim: SyntheticSet, i: int, bg: np.ndarray, style: RenderStyle) ->
     return img
 
 
-def frames(sim: SyntheticSet, style: RenderStyle = RenderStyle()) -> Iterator[np.ndarray]:
-    """All frames of a simulated set, in order."""
+def _origin(sim: SyntheticSet, shape: tuple[int, ...]) -> np.ndarray:
+    """Pixel (x, y) of the frame's centre floor point (u = centre_u on the floor), no shake."""
+    if sim.camera is None:
+        return np.array([shape[1] / 2, FLOOR_FRAC * shape[0]])
+    return np.array([sim.camera.cx, sim.camera.floor_px])
+
+
+def style_of(sim: SyntheticSet) -> RenderStyle:
+    """The style a simulated set's spec asks for (`SetSpec.look`)."""
+    return LOOKS[sim.truth["spec"].get("look", "studio")]
+
+
+def frames(sim: SyntheticSet, style: RenderStyle | None = None) -> Iterator[np.ndarray]:
+    """All frames of a simulated set, in order (style: the spec's look unless given)."""
+    style = style or style_of(sim)
     spec = sim.truth["spec"]
-    bg = background(
-        (spec["width"], spec["height"]), spec["seed"], style, FLOOR_FRAC * spec["height"]
-    )
+    size = (spec["width"], spec["height"])
+    floor_px = float(
+        _origin(sim, (spec["height"], spec["width"]))[1]
+    )  # a weak float: float32 maths
+    if style.scene == "gym":
+        from hipthrust_cam.synth import gym  # the cluttered background
+
+        bg = gym.background(size, spec["seed"], style, floor_px)
+    else:
+        bg = background(size, spec["seed"], style, floor_px)
     for i in range(len(sim.t_s)):
         yield draw_frame(sim, i, bg, style)
 
@@ -352,7 +347,7 @@ def render(
     spec: SetSpec,
     path_mp4: str | Path,
     path_truth_json: str | Path,
-    style: RenderStyle = RenderStyle(),
+    style: RenderStyle | None = None,
 ) -> SyntheticSet:
     """Render a set to an H.264 mp4 and write its ground truth.
 
@@ -360,7 +355,7 @@ def render(
         spec: The set.
         path_mp4: Output video path.
         path_truth_json: Output truth path (JSON, 2-space indent).
-        style: Look of the drawing.
+        style: Look of the drawing; None takes `LOOKS[spec.look]`.
 
     Returns:
         The simulated set that was drawn.
@@ -368,6 +363,7 @@ def render(
     import imageio_ffmpeg  # lazy: only rendering writes video
 
     sim = simulate(spec)
+    style = style or style_of(sim)
     params = [
         *(
             "-crf",
