@@ -26,6 +26,7 @@ from hipthrust_cam.analysis.features import (
     ANGLE_NAMES,
     CHANNELS,
     FEATURE_NAMES,
+    HipFromTorso,
     LimbCheck,
     SideLock,
     point_features,
@@ -141,6 +142,7 @@ class Analyzer:
             config.planted, gate, config.features.limb_tolerance, image_size
         )
         self._limbs = LimbCheck(config.features.limb_tolerance)
+        self._hip_from_torso = HipFromTorso()
         self._setup = SetupTracker(config.setup, image_size, gate)
         self._counter = RepCounter(config.reps)
         self._cues = CueManager(config.cues)
@@ -190,7 +192,7 @@ class Analyzer:
             feats = np.array([f[name] for name in FEATURE_NAMES])
         self._buffer.append(_Buffered(t, feats, pose.back_profile, pose.front_profile, confidence))
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}
-        event = self._counter.update(t, _plausible_hip(angles["hip_extension_deg"]))
+        event = self._counter.update(t, self._rep_signal(angles))
         phase = self._counter.phase
         live = self._live_faults(angles, phase, feats, confidence)
         rep, codes = self._on_event(event) if event is not None else (None, None)
@@ -202,6 +204,16 @@ class Analyzer:
         return FrameResult(
             t, pose, side, angles, phase, len(self.reps), live, cue, good, self._messages(), rep
         )
+
+    def _rep_signal(self, angles: dict[str, float]) -> float:
+        """Hip extension for the rep counter: measured, or read from the torso's tilt."""
+        hip = _plausible_hip(angles["hip_extension_deg"])
+        torso = angles["torso_angle_deg"]
+        if math.isfinite(hip):
+            if math.isfinite(torso):
+                self._hip_from_torso.add(torso, hip)
+            return hip
+        return _plausible_hip(self._hip_from_torso.estimate(torso))
 
     def _live_faults(
         self, angles: dict[str, float], phase: str, feats: np.ndarray, confidence: np.ndarray

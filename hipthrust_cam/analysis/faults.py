@@ -70,16 +70,15 @@ FAULT_JOINTS: dict[str, tuple[str, ...]] = {
 
 VIEW_JUDGES: dict[str, frozenset[str]] = {
     # camera view -> the faults it can show. Turned away from the side, the foot placement,
-    # the arch, the head and the heels are distorted by the angle: not judged rather than
-    # judged wrong. Reps and tempo stay countable; a straight body stays straight in any
-    # projection, so a full lockout still reads as one, but a short one is only "possible".
+    # the arch, the head, the heels and how far the hips extend are distorted by the angle:
+    # not judged rather than judged wrong. Reps and tempo stay countable.
     "side": frozenset(FAULT_JOINTS),
     "unknown": frozenset(FAULT_JOINTS),
-    "oblique": frozenset({"incomplete_lockout", "no_pause", "fast_eccentric"}),
+    "oblique": frozenset({"no_pause", "fast_eccentric"}),
     "front": frozenset({"no_pause", "fast_eccentric"}),
 }
-POSSIBLE_ONLY: dict[str, frozenset[str]] = {"oblique": frozenset({"incomplete_lockout"})}
-"""Camera view -> faults reported there as possible at most (never cued)."""
+POSSIBLE_ONLY: dict[str, frozenset[str]] = {}
+"""Camera view -> faults reported there as possible at most (never cued); none today."""
 
 
 def fault_confidence(m: RepMeasures, code: str) -> float:

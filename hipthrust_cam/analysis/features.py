@@ -175,6 +175,56 @@ LEG_FEATURES: tuple[str, ...] = (
 """Features that depend on the knee and foot landmarks."""
 
 
+class HipFromTorso:
+    """The hip's extension read from the torso's tilt, for frames where the knee is lost.
+
+    With the shoulders on the bench and the feet planted, the hips rising is the torso
+    levelling out: in a set, hip extension is close to a straight-line function of the torso
+    angle (hip -> shoulder against the horizontal), which needs only the shoulder and the hip,
+    the landmarks a pose model almost never loses. The line is fitted, as the set goes, to the
+    frames where both are measured; a frame whose knee (so hip extension) is lost gets the
+    line's value, for counting reps only (its angles stay "not judged").
+
+    Args:
+        min_frames: Frames with both angles before the line is trusted.
+        min_spread_deg: ... and the torso range they must cover, deg.
+    """
+
+    def __init__(self, min_frames: int = 20, min_spread_deg: float = 15.0) -> None:
+        self.min_frames = min_frames
+        self.min_spread_deg = min_spread_deg
+        self._n = 0
+        self._sums = [0.0, 0.0, 0.0, 0.0]  # torso, hip, torso^2, torso*hip
+        self._range = (math.inf, -math.inf)
+
+    def add(self, torso_deg: float, hip_deg: float) -> None:
+        """One frame where both angles were measured."""
+        self._n += 1
+        s = self._sums
+        s[0] += torso_deg
+        s[1] += hip_deg
+        s[2] += torso_deg * torso_deg
+        s[3] += torso_deg * hip_deg
+        self._range = (min(self._range[0], torso_deg), max(self._range[1], torso_deg))
+
+    def estimate(self, torso_deg: float) -> float:
+        """Hip extension for a torso angle, deg.
+
+        NaN until the line is trusted, for an unseen torso, or when the line does not fall
+        as the torso levels out.
+        """
+        if self._n < self.min_frames or self._range[1] - self._range[0] < self.min_spread_deg:
+            return math.nan
+        n, (st, sh, stt, sth) = self._n, self._sums
+        var = stt - st * st / n
+        if not (var > 0 and math.isfinite(torso_deg)):
+            return math.nan
+        slope = (sth - st * sh / n) / var
+        if slope >= 0:  # the hips rise as the torso levels out: any other line is not this
+            return math.nan
+        return sh / n + slope * (torso_deg - st / n)
+
+
 class LimbCheck:
     """Marks leg features "not judged" when the thigh or shin length jumps.
 

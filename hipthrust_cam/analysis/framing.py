@@ -37,6 +37,7 @@ MESSAGES: dict[str, str] = {
 COUNTED_MOVEMENTS = ("hip_thrust", "glute_bridge")
 _RECENT = 45  # frames of recent history for live messages (~1.5 s at 30 fps)
 _SPREAD_HISTORY = 900  # frames of left-right spread kept for the view decision
+_LEVELLING_DEG = 15.0  # a hip thrust's torso levels out at least this much from bottom to top
 _PAIRS = ("shoulder", "hip")
 _AXES = ("shoulder", "hip", "knee", "ankle")
 
@@ -283,12 +284,15 @@ def _rows_for(cfg: SetupConfig) -> tuple[tuple[str, dict[str, tuple[float, float
     return movement_rows(cfg)
 
 
-def classify_posture(values: dict[str, float], cfg: SetupConfig) -> str:
+def classify_posture(
+    values: dict[str, float], cfg: SetupConfig, unseen_ok: frozenset[str] = frozenset()
+) -> str:
     """Label a posture by the movement table.
 
     Args:
         values: Measure name -> value (the table's keys; missing or NaN never matches).
         cfg: Setup limits.
+        unseen_ok: Measures whose being unseen (NaN) does not fail a row.
 
     Returns:
         "hip_thrust", "glute_bridge", "push_up", "squat", "standing" (a deadlift's or
@@ -296,11 +300,15 @@ def classify_posture(values: dict[str, float], cfg: SetupConfig) -> str:
     """
     for label, ranges in _rows_for(cfg):
         if all(
-            math.isfinite(values.get(k, math.nan)) and lo <= values[k] <= hi
+            _within(values.get(k, math.nan), lo, hi, k in unseen_ok)
             for k, (lo, hi) in ranges.items()
         ):
             return label
     return "unknown"
+
+
+def _within(value: float, lo: float, hi: float, unseen_ok: bool) -> bool:
+    return lo <= value <= hi if math.isfinite(value) else unseen_ok
 
 
 def classify_rep(m: RepMeasures, bottom: dict[str, float], cfg: SetupConfig) -> str:
@@ -315,7 +323,16 @@ def classify_rep(m: RepMeasures, bottom: dict[str, float], cfg: SetupConfig) -> 
         See `classify_posture`.
     """
     names = ("hip_extension_deg", "knee_angle_deg", "torso_angle_deg", "shoulder_above_ankle")
-    return classify_posture({**{k: getattr(m, k) for k in names}, **bottom}, cfg)
+    values = {**{k: getattr(m, k) for k in names}, **bottom}
+    if not math.isfinite(values["hip_extension_deg"]):  # counted on the torso's tilt
+        values["hip_extension_deg"] = m.peak_hip_deg
+    # A plate or the lifter's own body can hide the knee at the top. The rep is still a hip
+    # thrust when the torso levelled out from a seat on the bench (shoulders up, hips low)
+    # to the lockout: a push-up's or a plank's body moves as one straight piece.
+    levelled = bottom.get("bottom_torso_deg", math.nan) - values["torso_angle_deg"]
+    if math.isfinite(values["knee_angle_deg"]) or not levelled >= _LEVELLING_DEG:
+        return classify_posture(values, cfg)
+    return classify_posture(values, cfg, unseen_ok=frozenset({"knee_angle_deg"}))
 
 
 class MovementGuess:
