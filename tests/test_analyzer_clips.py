@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 from conftest import SAMPLES
-from render_truth import problems
+from render_truth import cases, problems
 
 from hipthrust_cam.analysis.analyzer import Analyzer
 from hipthrust_cam.analysis.framing import MESSAGES
@@ -151,7 +151,7 @@ def test_live_replay_counts_like_offline(clip_keypoints: GetKeypoints, clip: str
         assert all(r.cue is None or not r.cue[0].startswith("feet") for r in results)
 
 
-@pytest.mark.parametrize("truth_file", sorted(p.name for p in SAMPLES.glob("*.truth.json")))
+@pytest.mark.parametrize("truth_file", cases(sorted(p.name for p in SAMPLES.glob("*.truth.json"))))
 def test_rendered_samples_match_their_truth(
     golden_keypoints: GetKeypoints, truth_file: str
 ) -> None:

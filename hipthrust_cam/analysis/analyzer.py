@@ -208,12 +208,7 @@ class Analyzer:
     def _rep_signal(self, angles: dict[str, float]) -> float:
         """Hip extension for the rep counter: measured, or read from the torso's tilt."""
         hip = _plausible_hip(angles["hip_extension_deg"])
-        torso = angles["torso_angle_deg"]
-        if math.isfinite(hip):
-            if math.isfinite(torso):
-                self._hip_from_torso.add(torso, hip)
-            return hip
-        return _plausible_hip(self._hip_from_torso.estimate(torso))
+        return _plausible_hip(self._hip_from_torso.signal(angles["torso_angle_deg"], hip))
 
     def _live_faults(
         self, angles: dict[str, float], phase: str, feats: np.ndarray, confidence: np.ndarray

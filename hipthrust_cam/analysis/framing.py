@@ -292,17 +292,16 @@ def classify_posture(
     Args:
         values: Measure name -> value (the table's keys; missing or NaN never matches).
         cfg: Setup limits.
-        unseen_ok: Measures whose being unseen (NaN) does not fail a row.
+        unseen_ok: Measures whose being unseen (NaN) does not fail a counted movement's row
+            (a hip thrust's or a glute bridge's; the other movements need every measure).
 
     Returns:
         "hip_thrust", "glute_bridge", "push_up", "squat", "standing" (a deadlift's or
         squat's top) or "unknown".
     """
     for label, ranges in _rows_for(cfg):
-        if all(
-            _within(values.get(k, math.nan), lo, hi, k in unseen_ok)
-            for k, (lo, hi) in ranges.items()
-        ):
+        ok = unseen_ok if label in COUNTED_MOVEMENTS else frozenset()
+        if all(_within(values.get(k, math.nan), lo, hi, k in ok) for k, (lo, hi) in ranges.items()):
             return label
     return "unknown"
 
@@ -324,15 +323,15 @@ def classify_rep(m: RepMeasures, bottom: dict[str, float], cfg: SetupConfig) -> 
     """
     names = ("hip_extension_deg", "knee_angle_deg", "torso_angle_deg", "shoulder_above_ankle")
     values = {**{k: getattr(m, k) for k in names}, **bottom}
-    if not math.isfinite(values["hip_extension_deg"]):  # counted on the torso's tilt
-        values["hip_extension_deg"] = m.peak_hip_deg
-    # A plate or the lifter's own body can hide the knee at the top. The rep is still a hip
-    # thrust when the torso levelled out from a seat on the bench (shoulders up, hips low)
-    # to the lockout: a push-up's or a plank's body moves as one straight piece.
+    # A plate or the lifter's own body can hide the knee at the top (then the hip extension
+    # is unseen too). The rep is still a hip thrust when the torso levelled out from a seat
+    # on the bench (shoulders up, hips low) to the lockout: a push-up's or a plank's body
+    # moves as one straight piece.
     levelled = bottom.get("bottom_torso_deg", math.nan) - values["torso_angle_deg"]
     if math.isfinite(values["knee_angle_deg"]) or not levelled >= _LEVELLING_DEG:
         return classify_posture(values, cfg)
-    return classify_posture(values, cfg, unseen_ok=frozenset({"knee_angle_deg"}))
+    unseen = frozenset({"knee_angle_deg", "hip_extension_deg"})
+    return classify_posture(values, cfg, unseen_ok=unseen)
 
 
 class MovementGuess:
