@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import Any
 
 from hipthrust_cam.synth.kinematics import SetSpec
 
-_GYM_TEMPO = {"reps": 2, "setup_s": 0.8, "concentric_s": 0.8, "pause_s": 1.0,
+_GYM_TEMPO: dict[str, Any] = {"reps": 2, "setup_s": 0.8, "concentric_s": 0.8, "pause_s": 1.0,
               "eccentric_s": 1.0, "rest_s": 0.6, "tail_s": 0.6}  # fmt: skip
 """Short sets for the hard renders: 2 reps in 7.6 s (small files)."""
-_PORTRAIT = {"width": 720, "height": 1280, "fps": 60.0, "floor_frac": 0.64,
+_PORTRAIT: dict[str, Any] = {"width": 720, "height": 1280, "fps": 60.0, "floor_frac": 0.64,
              "camera_height_m": 0.08}  # fmt: skip
 """A phone standing on the floor in portrait, at 60 fps: the lifter in the upper middle."""
 

@@ -372,10 +372,10 @@ def simulate(spec: SetSpec) -> SyntheticSet:
     if cam.yaw_deg != 0.0:
         for rep, seen in zip(reps, views.image_angles(reps, t_s, joints), strict=True):
             rep["image_angles"] = seen
-    extra = {"world": world, "half_width": hw, "camera": cam}
     return SyntheticSet(
-        t_s, joints, series, truth_dict, contours, props, angles, cam.px_per_m, **extra
-    )
+        t_s, joints, series, truth_dict, contours, props, angles, cam.px_per_m,
+        world=world, half_width=hw, camera=cam,
+    )  # fmt: skip
 
 
 def _rep_truths(

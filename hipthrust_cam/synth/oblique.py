@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -20,10 +21,15 @@ from hipthrust_cam.synth.kinematics import SyntheticSet
 from hipthrust_cam.synth.looks import RenderStyle
 from hipthrust_cam.synth.views import lift
 
-BENCH = {"u": (-0.32, 0.0), "pad_m": 0.09, "half_length_m": 0.6, "legs_u": (-0.27, -0.05)}
+BENCH: dict[str, Any] = {
+    "u": (-0.32, 0.0),
+    "pad_m": 0.09,
+    "half_length_m": 0.6,
+    "legs_u": (-0.27, -0.05),
+}
 """The bench pad box (u range, pad thickness, half its length across the lifter) and its legs."""
 
-Part = tuple[float, Callable[[], None]]
+Part = tuple[float, Callable[[], object]]
 
 
 def _fill(img: np.ndarray, pts: np.ndarray, color: r2d.Color) -> None:
@@ -77,7 +83,7 @@ def _bench(img: np.ndarray, sim: SyntheticSet, v: _View, style: RenderStyle) -> 
     _fill(img, near, r2d._shade(style.bench_pad, 1.2))
 
 
-def _shoe(img: np.ndarray, sim: SyntheticSet, v: _View, i: int, pre: str, color: r2d.Color):
+def _shoe(img: np.ndarray, sim: SyntheticSet, v: _View, i: int, pre: str, color: r2d.Color) -> None:
     """The trainer of one foot, outlined in its own sagittal plane and projected."""
     heel, toe = sim.world["heel"][i], sim.world["toe"][i]
     along = (toe - heel) / max(float(np.hypot(*(toe - heel))), 1e-6)
@@ -102,7 +108,13 @@ def _limbs(img: np.ndarray, sim: SyntheticSet, i: int, style: RenderStyle, pre: 
         seg = np.stack([sim.world[a][i], sim.world[b][i]])
         color = r2d._shade(getattr(style, cloth), k)
 
-        def draw(p0=p0, p1=p1, r0=r0, r1=r1, color=color) -> None:
+        def draw(
+            p0: np.ndarray = p0,
+            p1: np.ndarray = p1,
+            r0: float = r0,
+            r1: float = r1,
+            color: r2d.Color = color,
+        ) -> None:
             r2d._shaded_capsule(img, p0, p1, r0 * ppm, r1 * ppm, color)
 
         parts.append((v.depth(seg, sign * sim.half_width[a]), draw))
@@ -170,14 +182,14 @@ def _barbell(img: np.ndarray, sim: SyntheticSet, i: int, style: RenderStyle) -> 
         r = style.plate_radius_m * v.ppm * shrink
         axes = (max(r * cos, 1.0), r)
 
-        def plate(end=end, axes=axes) -> None:
+        def plate(end: np.ndarray = end, axes: tuple[float, float] = axes) -> None:
             size = (round(axes[0] * 16), round(axes[1] * 16))
             cv2.ellipse(img, r2d._pt(end), size, 0, 0, 360, style.plate, -1, cv2.LINE_AA, 4)
             inner = (round(axes[0] * 0.93 * 16), round(axes[1] * 0.93 * 16))
             cv2.ellipse(img, r2d._pt(end), inner, 0, 0, 360, style.plate_rim,
                         max(int(0.012 * v.ppm), 1), cv2.LINE_AA, 4)  # fmt: skip
 
-        def rod(end=end) -> None:
+        def rod(end: np.ndarray = end) -> None:
             r2d._capsule(img, centre, end, style.bar_radius_m * v.ppm,
                          style.bar_radius_m * v.ppm, (170, 170, 175))  # fmt: skip
 
