@@ -17,13 +17,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import MODEL, ROOT
+from processes import read_stderr_until, wait_for_video_data
 
 from hipthrust_cam import cli
 
@@ -608,16 +608,16 @@ def long_noise(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _interrupt(proc: subprocess.Popen, out: Path, times: int) -> tuple[str, str]:
-    """Waits until the run is under way, then presses Ctrl-C `times` times on its group."""
-    deadline = time.monotonic() + 60
-    while not (out / ".annotated.partial.mp4").exists() and proc.poll() is None:
-        assert time.monotonic() < deadline, "the run never started"
-        time.sleep(0.05)
-    time.sleep(1.0)
-    for _ in range(times):
+    """Presses Ctrl-C on the run's group once it is writing video; a second time, if asked, once
+    the run has said it is writing what it measured. Returns (stdout, stderr)."""
+    wait_for_video_data(proc, out / ".annotated.partial.mp4")
+    os.killpg(proc.pid, signal.SIGINT)
+    said = ""
+    if times == 2:
+        said = read_stderr_until(proc, "interrupted: writing what was measured")
         os.killpg(proc.pid, signal.SIGINT)
-        time.sleep(0.05)
-    return proc.communicate(timeout=60)
+    stdout, err = proc.communicate(timeout=60)
+    return stdout, said + err
 
 
 @needs_model
@@ -761,9 +761,8 @@ def test_ctrl_c_during_a_detection_is_held_until_it_ends():
     finished = False
     try:
         with pytest.raises(KeyboardInterrupt), ctrl_c_held():
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(0.01)  # the signal arrives while "detecting"...
-            finished = True  # ...and the detection still completes
+            signal.raise_signal(signal.SIGINT)  # handled before this call returns, unless held...
+            finished = True  # ...so the detection still completes
         assert finished
     finally:
         signal.signal(signal.SIGINT, previous)

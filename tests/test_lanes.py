@@ -142,14 +142,13 @@ def test_a_lane_error_reaches_the_caller_and_stops_the_other_lanes() -> None:
 
 
 def test_a_later_lanes_error_ends_the_run_before_its_stretch_is_reached(monkeypatch) -> None:
-    import time
-
-    slow = FakeTracker.stream
+    stalled = threading.Event()
+    real_stream = FakeTracker.stream
 
     def stream(self: FakeTracker, frames: Iterator[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
-        for frame, pose in slow(self, frames):
-            if frame.index < 150:  # the first lane takes 1.5 s in all
-                time.sleep(0.01)
+        for frame, pose in real_stream(self, frames):
+            if frame.index == 50:
+                stalled.wait(10.0)  # the first lane is stuck at frame 50 until the test ends
             yield frame, pose
 
     monkeypatch.setattr(FakeTracker, "stream", stream)
@@ -157,9 +156,12 @@ def test_a_later_lanes_error_ends_the_run_before_its_stretch_is_reached(monkeypa
     got: list[PoseFrame] = []
     lanes = LaneTracker(plan_lanes(300, 2, 15, 0), lambda: FakeSource(300), FakeTracker)
     with pytest.raises(RuntimeError, match="frame 160"), lanes:
-        for i in range(300):
-            got.append(lanes.detect(Frame(i, i / 30.0, np.zeros((4, 4, 3), np.uint8))))
-    assert len(got) < 100  # not only once the first lane's 150 frames were taken
+        try:
+            for i in range(300):
+                got.append(lanes.detect(Frame(i, i / 30.0, np.zeros((4, 4, 3), np.uint8))))
+        finally:
+            stalled.set()  # lets the first lane end
+    assert len(got) <= 50  # raised while waiting for the stuck first lane, not at frame 160
 
 
 def test_leaving_early_stops_every_lane() -> None:

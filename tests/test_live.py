@@ -5,17 +5,18 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from conftest import MODEL, ROOT, SAMPLES
+from processes import wait_for_video_data
 
 from hipthrust_cam.analysis.analyzer import Analyzer
 from hipthrust_cam.app import live
@@ -150,23 +151,32 @@ def test_paused_feed_resumes_where_it_stopped() -> None:
 
 
 def test_camera_feed_keeps_only_the_newest_frame() -> None:
-    release = threading.Event()
+    release, delivered = threading.Event(), threading.Event()
 
     def camera():
         for frame in _frames(50, size=(4, 4)):
-            yield frame
+            yield frame  # resumed once the feed holds `frame`
             if frame.index == 0:
                 release.wait(5.0)  # the loop is busy with frame 0 meanwhile
+        delivered.set()
 
     clock = FakeClock()
     with feeds.LatestFrameFeed(camera(), clock) as feed:
         first = feed.next()
         release.set()
-        time.sleep(0.3)  # the camera delivers 49 more frames while "inference" runs
+        assert delivered.wait(5.0)  # the camera delivers 49 more frames while "inference" runs
         newest = feed.next()
         assert feed.next() is None  # the camera stopped: the feed ends
     assert first[0].index == 0 and newest[0].index == 49
     assert feed.dropped == 48
+
+
+def _join_camera_reader() -> None:
+    """Waits until the camera's reader thread has ended (its frames and error are handed over)."""
+    for thread in threading.enumerate():
+        if thread.name == "hipthrust-camera":
+            thread.join(5.0)
+            assert not thread.is_alive()
 
 
 def test_camera_feed_raises_the_readers_error_in_the_loop() -> None:
@@ -175,8 +185,8 @@ def test_camera_feed_raises_the_readers_error_in_the_loop() -> None:
         raise ValueError("decoder broke")
 
     with feeds.LatestFrameFeed(broken(), FakeClock()) as feed:
-        time.sleep(0.1)
-        feed.next()
+        _join_camera_reader()  # the camera failed before the loop asked for anything
+        assert feed.next()[0].index == 0  # the frame read before the failure is not lost
         with pytest.raises(ValueError, match="decoder broke"):
             feed.next()
 
@@ -263,24 +273,21 @@ def test_setup_guide_shows_until_the_first_rep_is_counted(synthetic, monkeypatch
 
 
 def test_voice_never_blocks_and_drops_stale_cues() -> None:
-    speaking = threading.Event()
+    started: queue.Queue[str] = queue.Queue()
     release = threading.Event()
 
     def runner(command):
-        speaking.set()
-        release.wait(5.0)
+        started.put(command[-1])
+        release.wait(5.0)  # speaking takes until the test releases it
 
     with Voice(engine="tts", runner=runner) as voice:
         voice.say("Ribs down")
-        assert speaking.wait(2.0)
-        started = time.monotonic()
+        assert started.get(timeout=5.0) == "Ribs down"
         for text in ("Feet closer", "Chin tucked", "Full lockout"):
             voice.say(text)
-        assert time.monotonic() - started < 0.5
+        assert voice.spoken == []  # every say returned while "Ribs down" was still being spoken
         release.set()
-        deadline = time.monotonic() + 3.0
-        while len(voice.spoken) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert started.get(timeout=5.0) == "Full lockout"  # the newest waiting cue comes next
     assert voice.spoken == ["Ribs down", "Full lockout"]
     assert voice.dropped == 2
 
@@ -424,6 +431,7 @@ def test_live_writes_the_outputs_of_analyze_and_its_latency(render_runs) -> None
     assert shown.get(cv2.CAP_PROP_FRAME_COUNT) == report["source"]["frames"]
 
 
+@pytest.mark.slow  # a real process at the video's own rate
 def test_ctrl_c_mid_set_writes_the_reps_so_far(tmp_path) -> None:
     _needs_sample()
     out = tmp_path / "run"
@@ -446,10 +454,7 @@ def test_ctrl_c_mid_set_writes_the_reps_so_far(tmp_path) -> None:
         start_new_session=True,  # its own process group, like a terminal's foreground job
     )
     try:
-        for line in proc.stderr:
-            if "live from" in line:  # the loop has started
-                break
-        time.sleep(7.0)  # into the first rep (at the video's own rate)
+        wait_for_video_data(proc, out / ".live.partial.mp4")  # the set is under way
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole job, encoder included
         stdout, stderr = proc.communicate(timeout=60)
     finally:
@@ -459,10 +464,59 @@ def test_ctrl_c_mid_set_writes_the_reps_so_far(tmp_path) -> None:
     report = json.loads((out / "report.json").read_text())
     assert report["summary"]["partial"] is True
     assert report["live"]["ended_by"] == "Ctrl-C"
-    assert 0 < report["source"]["frames"] < 400  # the render has 498
+    assert 0 < report["source"]["frames"] < 498  # the render has 498 (16.6 s at its own rate)
     assert report["rep_count"] == len(report["reps"])
     assert (out / "keypoints.npz").is_file() and (out / "live.mp4").is_file()
     assert "interrupted" in stdout and "Traceback" not in stderr
+
+
+def test_ctrl_c_after_a_rep_keeps_that_rep(synthetic, tmp_path, monkeypatch) -> None:
+    """Ctrl-C (a real SIGINT) at the top of the second rep: the first is in the partial report."""
+    from hipthrust_cam.app import runs
+    from hipthrust_cam.media.sources import SourceInfo
+
+    series = synthetic.series
+    w, h = series.image_size
+    press_at = int(np.searchsorted(series.t_s, synthetic.truth["reps"][1]["lockout_start_s"]))
+
+    class Video:
+        info = SourceInfo("set.mp4", w, h, series.fps, len(series), 1.0)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            return None
+
+        def __iter__(self):
+            return iter(_frames(len(series), series.fps, (h, w)))
+
+    class CtrlCPressed(IndexedReplay):
+        def detect(self, frame: Frame):
+            if frame.index == press_at:
+                signal.raise_signal(signal.SIGINT)  # what the terminal sends on Ctrl-C
+            return super().detect(frame)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            return None
+
+    monkeypatch.setattr(live, "_open_source", lambda args, config: Video())
+    monkeypatch.setattr(runs, "pose_backend", lambda config: CtrlCPressed(series))
+    monkeypatch.setattr(live, "CLOCK", FakeClock())
+    out = tmp_path / "run"
+    try:
+        status = main(["live", "--source", "set.mp4", "--no-window", "--out", str(out)])
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C escaped `hipthrust-cam live` instead of ending the set")
+    assert status == 130
+    report = json.loads((out / "report.json").read_text())
+    assert report["summary"]["partial"] is True and report["live"]["ended_by"] == "Ctrl-C"
+    assert report["source"]["frames"] == press_at  # every frame before the press, analysed
+    assert report["rep_count"] == 1
+    assert (out / "live.mp4").is_file()
 
 
 def test_live_mp4_keeps_time_when_frames_are_dropped(tmp_path) -> None:
@@ -499,33 +553,64 @@ def test_camera_unplugged_mid_set_still_writes_the_run(tmp_path, monkeypatch) ->
     w, h = series.image_size
 
     class FakeCamera:
+        """Delivers two frames while the loop works on each one; then it is unplugged."""
+
         info = SourceInfo("camera:0", w, h, series.fps, 0, 1.0)
 
+        def __init__(self) -> None:
+            self.changed = threading.Condition()
+            self.delivered = 0  # frames the feed has been handed
+            self.busy_with = -1  # the frame the loop is working on
+            self.unplugged = False
+
         def __enter__(self):
             return self
 
         def __exit__(self, *exc) -> None:
             return None
 
-        def __iter__(self):
+        def __iter__(self):  # on the feed's reader thread
             for frame in _frames(len(series), series.fps, (h, w)):
-                time.sleep(0.002)  # faster than the loop: stale frames must be dropped
-                yield frame  # then the iteration ends, as when the camera is unplugged
+                with self.changed:
+                    self.changed.wait_for(lambda i=frame.index: i <= self.busy_with + 2, 5.0)
+                yield frame  # resumed once the feed holds it
+                with self.changed:
+                    self.delivered = frame.index + 1
+                    self.changed.notify_all()
+            with self.changed:  # the iteration ends, as when the camera is unplugged
+                self.unplugged = True
+                self.changed.notify_all()
 
-    class Replay(IndexedReplay):
+    camera = FakeCamera()
+
+    class SlowReplay(IndexedReplay):
+        """Each detection lasts until the camera has delivered two newer frames."""
+
+        def detect(self, frame: Frame):
+            with camera.changed:
+                camera.busy_with = frame.index
+                camera.changed.notify_all()
+                camera.changed.wait_for(
+                    lambda: camera.delivered >= frame.index + 3 or camera.unplugged, 5.0
+                )
+            return super().detect(frame)
+
         def __enter__(self):
             return self
 
         def __exit__(self, *exc) -> None:
             return None
 
-    monkeypatch.setattr(live, "_open_source", lambda args, config: FakeCamera())
-    monkeypatch.setattr(runs, "pose_backend", lambda config: Replay(series))
+    monkeypatch.setattr(live, "_open_source", lambda args, config: camera)
+    monkeypatch.setattr(runs, "pose_backend", lambda config: SlowReplay(series))
     assert main(["live", "--no-window", "--out", str(tmp_path / "run")]) == 0
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["live"]["ended_by"] == "camera stopped"
-    assert report["live"]["frames_dropped"] > 0
-    assert report["source"]["frames"] + report["live"]["frames_dropped"] <= len(series)
+    # Of each two frames that arrived during a detection the older was dropped, never queued:
+    # every frame was either analysed or dropped, about half of them each.
+    analysed, dropped = report["source"]["frames"], report["live"]["frames_dropped"]
+    assert analysed + dropped == len(series)
+    assert len(series) // 2 - 1 <= dropped <= len(series) // 2 + 1
     assert report["source"]["name"] == "camera:0"
     assert (tmp_path / "run" / "keypoints.npz").is_file()
 
