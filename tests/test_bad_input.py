@@ -237,7 +237,9 @@ def test_damaged_or_odd_video_is_analysed_or_refused_cleanly(run, media, tmp_pat
 
 
 @needs_model
-@pytest.mark.parametrize("name", ["long", "long_lanes"])  # one tracker, and two lanes planned
+@pytest.mark.parametrize(  # one tracker, and two lanes planned (the model over 30 s: slow)
+    "name", ["long", pytest.param("long_lanes", marks=pytest.mark.slow)]
+)
 def test_video_cut_short_is_analysed_up_to_the_cut_with_one_warning(
     run, media, tmp_path, caplog, name
 ):
@@ -316,6 +318,7 @@ def _blank(t0: float, t1: float) -> Callable[[dict], None]:
     return change
 
 
+@pytest.mark.slow  # the pose model over a whole clip (cached across runs)
 def test_person_leaving_mid_set_and_coming_back_keeps_both_reps(run, clip_keypoints, tmp_path):
     series = clip_keypoints("ht_db_feetfar_side_tiktok.mp4")  # tops at ~2.9 s and ~8.8 s
     path = _doctored(series, tmp_path, "left.npz", gone=_blank(4.8, 6.8))
@@ -326,6 +329,7 @@ def test_person_leaving_mid_set_and_coming_back_keeps_both_reps(run, clip_keypoi
     assert report["source"]["frames"] == len(series)
 
 
+@pytest.mark.slow  # the pose model over a whole clip (cached across runs)
 def test_two_people_in_frame_is_warned_about(run, clip_keypoints, tmp_path):
     series = clip_keypoints("ht_db_feetfar_side_tiktok.mp4")
 
@@ -338,6 +342,7 @@ def test_two_people_in_frame_is_warned_about(run, clip_keypoints, tmp_path):
     assert "several" in report_of(tmp_path / "run")["setup"]["warning_codes"]
 
 
+@pytest.mark.slow  # the pose model over whole clips (cached across runs)
 @pytest.mark.parametrize(
     ("clip", "code"),
     [
@@ -586,6 +591,7 @@ def _spawn(args: list[str], cwd: Path) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow  # real processes
 @needs_model
 @pytest.mark.parametrize("name", ["mid", "good"])
 def test_stderr_holds_only_our_own_lines_in_a_real_process(media, tmp_path, name):
@@ -620,6 +626,7 @@ def _interrupt(proc: subprocess.Popen, out: Path, times: int) -> tuple[str, str]
     return stdout, said + err
 
 
+@pytest.mark.slow  # a real process
 @needs_model
 def test_ctrl_c_writes_the_report_so_far_marked_partial(long_noise, tmp_path):
     proc = _spawn(["analyze", str(long_noise), "--out", "run"], tmp_path)
@@ -633,6 +640,7 @@ def test_ctrl_c_writes_the_report_so_far_marked_partial(long_noise, tmp_path):
     assert "partial" in stdout
 
 
+@pytest.mark.slow  # a real process
 @needs_model
 def test_second_ctrl_c_stops_at_once(long_noise, tmp_path):
     proc = _spawn(["analyze", str(long_noise), "--out", "run"], tmp_path)
@@ -688,6 +696,7 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(where)], capture_output=True, check=False)
 
 
+@pytest.mark.slow  # the pose model over a 10 s video
 @needs_model
 def test_disk_filling_up_while_writing_the_video_keeps_the_reports(run, tiny_disk, tmp_path):
     noise = make_video(tmp_path / "noise.mp4", size="128x96", rate=15, seconds=10.0)

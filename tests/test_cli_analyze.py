@@ -13,6 +13,8 @@ from conftest import MODEL, SAMPLES
 from hipthrust_cam.cli import main
 from hipthrust_cam.pose.keypoints import load_keypoints
 
+pytestmark = pytest.mark.slow  # the pose model over whole sample videos
+
 SAMPLE = SAMPLES / "clean_left.mp4"
 
 

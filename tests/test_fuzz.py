@@ -299,6 +299,7 @@ for i, path in enumerate(sys.argv[2:]):
 """
 
 
+@pytest.mark.slow  # a real process analysing a dozen videos
 @pytest.mark.skipif(not MODEL.is_file(), reason=f"pose model {MODEL} is absent")
 def test_mutated_videos_never_crash_or_hang(tmp_path):
     import imageio_ffmpeg

@@ -211,6 +211,7 @@ def test_quieting_stderr_from_overlapping_threads_gives_it_back(tmp_path, monkey
 # -- the real model: lanes against one tracker --------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not MODEL.is_file(), reason="the pose model is absent")
 def test_lanes_give_one_trackers_poses_but_for_pixel_noise_after_the_seam(
     clip_keypoints, tmp_path: Path
@@ -240,6 +241,7 @@ def test_lanes_give_one_trackers_poses_but_for_pixel_noise_after_the_seam(
     assert summary.report["rep_count"] == 3
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not MODEL.is_file(), reason="the pose model is absent")
 @pytest.mark.parametrize(
     "video", cases(sorted(p.name for p in SAMPLES.glob("*.mp4")), strict=False)

@@ -353,6 +353,7 @@ def _needs_sample() -> None:
         pytest.skip(f"the bundled sample {SAMPLE.name} or the pose model is missing")
 
 
+@pytest.mark.slow  # a real process
 def test_no_camera_exits_2_with_one_line(tmp_path) -> None:
     done = _run_cli("live", "--camera", "99", "--no-window", "--out", str(tmp_path / "run"))
     assert done.returncode == 2
@@ -362,6 +363,7 @@ def test_no_camera_exits_2_with_one_line(tmp_path) -> None:
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow  # a real process
 def test_no_display_exits_2_suggesting_no_window(tmp_path) -> None:
     _needs_sample()
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
@@ -400,6 +402,7 @@ def render_runs(tmp_path_factory, clip_keypoints):
     return base / "live", base / "an"
 
 
+@pytest.mark.slow  # the pose model over the whole sample
 def test_live_on_a_video_counts_what_analyze_counts(render_runs) -> None:
     live_dir, analyze_dir = render_runs
     count, faults = _reps_and_faults(live_dir)
@@ -407,6 +410,7 @@ def test_live_on_a_video_counts_what_analyze_counts(render_runs) -> None:
     assert count >= 2
 
 
+@pytest.mark.slow  # the pose model over the whole sample
 def test_live_sees_every_frame_with_the_poses_analyze_sees(render_runs) -> None:
     live_dir, analyze_dir = render_runs
     got = load_keypoints(live_dir / "keypoints.npz")
@@ -416,6 +420,7 @@ def test_live_sees_every_frame_with_the_poses_analyze_sees(render_runs) -> None:
     np.testing.assert_allclose(got.xy, want.xy, atol=1e-3)
 
 
+@pytest.mark.slow  # the pose model over the whole sample
 def test_live_writes_the_outputs_of_analyze_and_its_latency(render_runs) -> None:
     live_dir, _ = render_runs
     for name in ("keypoints.npz", "report.json", "reps.csv", "timeline.csv", "report.html"):

@@ -59,6 +59,7 @@ def test_missing_model_is_a_clear_error(tmp_path) -> None:
         pass
 
 
+@pytest.mark.slow  # the pose model over a whole clip (cached across runs)
 def test_lifter_is_found_in_every_frame_of_a_real_side_view_set(clip_keypoints) -> None:
     series = clip_keypoints("ht_db_feetfar_side_tiktok.mp4")
     assert len(series) == 400
@@ -75,6 +76,7 @@ def test_lifter_is_found_in_every_frame_of_a_real_side_view_set(clip_keypoints) 
     )
 
 
+@pytest.mark.slow  # the pose model over a whole clip (cached across runs)
 def test_backends_share_one_contract(clip_keypoints) -> None:
     """MediaPipe and replay both give well-formed PoseFrames with the frame's time."""
     if not MODEL.is_file():
@@ -91,6 +93,7 @@ def test_backends_share_one_contract(clip_keypoints) -> None:
             assert np.isnan(r.xy).all() and (r.visibility == 0).all()
 
 
+@pytest.mark.slow  # the pose model over a whole clip (cached across runs)
 def test_replay_serves_the_recorded_poses_in_order(clip_keypoints) -> None:
     series = clip_keypoints("gb_band_side_pexels.mp4")
     frames = _frames(len(series) + 2)
@@ -141,6 +144,7 @@ def _two_people_video(path) -> None:
                 writer.write(image)
 
 
+@pytest.mark.slow  # the pose model over two videos
 def test_several_people_are_counted_while_one_lifter_is_tracked(tmp_path) -> None:
     if not (SAMPLES / "clean_left.mp4").is_file() or not MODEL.is_file():
         pytest.skip("the bundled sample or the pose model is missing")
@@ -155,6 +159,7 @@ def test_several_people_are_counted_while_one_lifter_is_tracked(tmp_path) -> Non
     assert max(alone) == 1
 
 
+@pytest.mark.slow  # the pose model over a video, twice
 def test_streamed_poses_equal_detected_ones_with_the_count_running_behind(tmp_path) -> None:
     """`stream` lets the people count lag behind the tracker; the poses must not change."""
     if not (SAMPLES / "clean_left.mp4").is_file() or not MODEL.is_file():

@@ -16,6 +16,8 @@ from test_report import jpeg, make_run, tags
 from hipthrust_cam.report.files import write_run_reports
 from hipthrust_cam.report.tables import CSP
 
+pytestmark = pytest.mark.slow  # headless Chromium
+
 FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -27,6 +27,8 @@ from conftest import MODEL, ROOT, SAMPLES
 from hipthrust_cam.media.overlay import OverlayStyle, draw_banner
 from hipthrust_cam.media.window import check_display
 
+pytestmark = pytest.mark.slow  # a virtual X server and real processes
+
 SAMPLE = SAMPLES / "feet_too_far.mp4"  # truth: feet too far on every rep, cue "Feet closer"
 CUE = "Feet closer"
 XVFB_START_S = 10.0
