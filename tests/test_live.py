@@ -595,9 +595,10 @@ def test_camera_unplugged_mid_set_still_writes_the_run(tmp_path, monkeypatch) ->
             with camera.changed:
                 camera.busy_with = frame.index
                 camera.changed.notify_all()
-                camera.changed.wait_for(
+                newer = camera.changed.wait_for(
                     lambda: camera.delivered >= frame.index + 3 or camera.unplugged, 5.0
                 )
+            assert newer, "the camera was held up while the loop worked: frames are queued"
             return super().detect(frame)
 
         def __enter__(self):
