@@ -204,6 +204,7 @@ def test_folder_without_videos_says_so(run, tmp_path):
     one_line_error(err, "clips", "no video files")
 
 
+@pytest.mark.slow  # worker processes, one per file
 @needs_model
 def test_folder_with_a_bad_video_still_analyses_the_good_ones(run, media, tmp_path):
     folder = tmp_path / "clips"
