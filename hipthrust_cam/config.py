@@ -8,13 +8,12 @@ naming the key, e.g. `faults.feet_too_far.knee_max_deg: expected a number, got "
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from hipthrust_cam.datatypes import json_safe
 
