@@ -34,6 +34,7 @@ def fault_codes(rep: dict) -> set[str]:
     return {f["code"] for f in rep["faults"]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("clip", "fault", "knee_range"),
     [
@@ -59,6 +60,7 @@ def test_dumbbell_hip_thrust_two_reps_with_the_foot_fault(
     assert report["summary"]["most_frequent_cue"] == Config().cues.texts[fault]
 
 
+@pytest.mark.slow
 def test_feetfar_trailing_start_is_not_a_rep(clip_keypoints: GetKeypoints) -> None:
     report = analyze(clip_keypoints, "ht_db_feetfar_side_tiktok.mp4")
     tops = [rep["lockout_start_s"] for rep in report["reps"]]
@@ -66,6 +68,7 @@ def test_feetfar_trailing_start_is_not_a_rep(clip_keypoints: GetKeypoints) -> No
     assert tops[1] == pytest.approx(8.6, abs=0.8)
 
 
+@pytest.mark.slow
 def test_glute_bridge_is_recognised_and_the_top_start_adds_nothing(
     clip_keypoints: GetKeypoints,
 ) -> None:
@@ -77,6 +80,7 @@ def test_glute_bridge_is_recognised_and_the_top_start_adds_nothing(
     assert report["reps"][0]["start_s"] > 1.0  # the clip starts at the top
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("clip", "message"),
     [
@@ -95,6 +99,7 @@ def test_other_movements_give_no_reps_and_say_why(
     assert all(r.cue is None for r in results)
 
 
+@pytest.mark.slow
 def test_pushup_gives_no_reps_and_says_so(clip_keypoints: GetKeypoints) -> None:
     results, report = analyze_series(clip_keypoints("neg_pushup_rot90meta_gym.mp4"), Config())
     assert report["rep_count"] == 0
@@ -104,6 +109,7 @@ def test_pushup_gives_no_reps_and_says_so(clip_keypoints: GetKeypoints) -> None:
     assert not any(r.rep_completed for r in results)
 
 
+@pytest.mark.slow
 def test_closeup_is_not_called_another_movement(clip_keypoints: GetKeypoints) -> None:
     _, report = analyze_series(
         clip_keypoints("neg_inclinepushup_side_closeup_pexels.mp4"), Config()
@@ -111,6 +117,7 @@ def test_closeup_is_not_called_another_movement(clip_keypoints: GetKeypoints) ->
     assert MESSAGES["not_hip_thrust"] not in report["setup"]["warnings"]  # it cannot be told
 
 
+@pytest.mark.slow
 def test_closeup_says_knees_or_feet_not_visible_and_judges_nothing(
     clip_keypoints: GetKeypoints,
 ) -> None:
@@ -125,6 +132,7 @@ def test_closeup_says_knees_or_feet_not_visible_and_judges_nothing(
     assert all(r.angles["knee_angle_deg"] != r.angles["knee_angle_deg"] for r in results)  # all NaN
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "clip",
     ["ht_db_feetclose_side_tiktok.mp4", "ht_db_feetfar_side_tiktok.mp4", "gb_band_side_pexels.mp4"],
@@ -162,6 +170,7 @@ def test_rendered_samples_match_their_truth(
     assert not problems(truth, report), f"{truth_file}: {'; '.join(problems(truth, report))}"
 
 
+@pytest.mark.slow
 def test_dumbbell_on_the_hips_gives_at_most_a_possible_incomplete_lockout(
     clip_keypoints: GetKeypoints,
 ) -> None:
