@@ -26,6 +26,7 @@ from hipthrust_cam.analysis.features import (
     ANGLE_NAMES,
     CHANNELS,
     FEATURE_NAMES,
+    LEG_FEATURES,
     HipFromTorso,
     LimbCheck,
     SideLock,
@@ -53,6 +54,10 @@ from hipthrust_cam.datatypes import (
 
 _BUFFER_S = 90.0  # per-frame features kept for measuring the rep in progress, s
 _PRE_S = 0.6  # features kept from before a rep's start, s
+
+_HIP = FEATURE_NAMES.index("hip_extension_deg")
+_TORSO = FEATURE_NAMES.index("torso_angle_deg")
+_KNEE_DEPENDENT = [FEATURE_NAMES.index(n) for n in ("hip_extension_deg", *LEG_FEATURES)]
 
 
 @dataclass
@@ -190,9 +195,10 @@ class Analyzer:
             vec, confidence = with_other_side(vec, planted.confidence, side)
             f = self._limbs.apply(point_features(vec, side))
             feats = np.array([f[name] for name in FEATURE_NAMES])
+        signal = self._rep_signal(feats)
         self._buffer.append(_Buffered(t, feats, pose.back_profile, pose.front_profile, confidence))
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}
-        event = self._counter.update(t, self._rep_signal(angles))
+        event = self._counter.update(t, signal)
         phase = self._counter.phase
         live = self._live_faults(angles, phase, feats, confidence)
         rep, codes = self._on_event(event) if event is not None else (None, None)
@@ -205,10 +211,17 @@ class Analyzer:
             t, pose, side, angles, phase, len(self.reps), live, cue, good, self._messages(), rep
         )
 
-    def _rep_signal(self, angles: dict[str, float]) -> float:
-        """Hip extension for the rep counter: measured, or read from the torso's tilt."""
-        hip = _plausible_hip(angles["hip_extension_deg"])
-        return _plausible_hip(self._hip_from_torso.signal(angles["torso_angle_deg"], hip))
+    def _rep_signal(self, feats: np.ndarray) -> float:
+        """Hip extension for the rep counter: measured, or read from the torso's tilt.
+
+        A measured hip extension far off the set's torso-hip line comes from a misplaced knee:
+        the knee's angles in `feats` become "not judged" (in place).
+        """
+        hip = _plausible_hip(float(feats[_HIP]))
+        value, believed = self._hip_from_torso.signal(float(feats[_TORSO]), hip)
+        if not believed:
+            feats[_KNEE_DEPENDENT] = np.nan
+        return _plausible_hip(value)
 
     def _live_faults(
         self, angles: dict[str, float], phase: str, feats: np.ndarray, confidence: np.ndarray

@@ -218,12 +218,16 @@ class HipFromTorso:
         self._line: tuple[float, float] | None = None  # (slope, intercept)
         self._since_fit = 0
 
-    def signal(self, torso_deg: float, hip_deg: float) -> float:
+    def signal(self, torso_deg: float, hip_deg: float) -> tuple[float, bool]:
         """The hip extension to count reps on: measured when it fits the line, else the line's.
 
         Args:
             torso_deg: The frame's torso angle, deg (NaN = unseen).
             hip_deg: The frame's measured, plausible hip extension, deg (NaN = unseen).
+
+        Returns:
+            (the value, deg; whether a measured hip extension is believed: False when the set's
+            own line puts it more than `max_residual_deg` off, i.e. the knee is misplaced).
         """
         if math.isfinite(torso_deg) and math.isfinite(hip_deg):
             self._pairs.append((torso_deg, hip_deg))
@@ -233,11 +237,13 @@ class HipFromTorso:
                 self._since_fit = 0
         line = self._line or (PRIOR_SLOPE, PRIOR_INTERCEPT_DEG)
         if not math.isfinite(torso_deg):
-            return hip_deg
+            return hip_deg, True
         expected = line[0] * torso_deg + line[1]
-        if math.isfinite(hip_deg) and abs(hip_deg - expected) <= self.max_residual_deg:
-            return hip_deg
-        return expected
+        if not math.isfinite(hip_deg):
+            return expected, True
+        if abs(hip_deg - expected) <= self.max_residual_deg or self._line is None:
+            return hip_deg, True
+        return expected, False
 
     def _fit(self) -> tuple[float, float] | None:
         """The set's line: fitted when the frames allow, else the prior slope through them."""
