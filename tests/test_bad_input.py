@@ -726,8 +726,8 @@ def test_a_very_long_video_is_streamed_in_bounded_memory(run, tmp_path, monkeypa
         def __iter__(self) -> Iterator[Frame]:
             return self.frames()
 
-        def frames(self, start: int = 0) -> Iterator[Frame]:
-            for i in range(start, n):
+        def frames(self, start: int = 0, max_fps: float = 0.0) -> Iterator[Frame]:
+            for i in range(start, n):  # 30 fps: every frame is analysed at any max_fps >= 30
                 yield Frame(i, i / 30.0, np.full((h, w, 3), i % 256, np.uint8))
 
         def __enter__(self) -> LongSource:

@@ -15,6 +15,7 @@ from render_truth import cases, problems
 from hipthrust_cam.datatypes import Frame, PoseFrame
 from hipthrust_cam.pose.blazepose import native_stderr_quiet
 from hipthrust_cam.pose.lanes import Lane, LaneTracker, plan_lanes
+from hipthrust_cam.pose.rate import analysed_frames
 
 
 @pytest.mark.parametrize(
@@ -45,10 +46,12 @@ class FakeSource:
     def __init__(self, actual: int) -> None:
         self.actual = actual
 
-    def frames(self, start: int = 0) -> Iterator[Frame]:
+    def frames(self, start: int = 0, max_fps: float = 0.0) -> Iterator[Frame]:
         FakeSource.starts.append(start)
-        for i in range(start, self.actual):
-            yield Frame(i, i / 30.0, np.full((4, 4, 3), i % 256, np.uint8))
+        every = (
+            Frame(i, i / 30.0, np.full((4, 4, 3), i % 256, np.uint8)) for i in range(self.actual)
+        )
+        yield from (f for f in analysed_frames(every, max_fps) if f.index >= start)
 
     def __enter__(self) -> FakeSource:
         return self

@@ -85,3 +85,21 @@ def test_a_60_fps_set_counts_like_the_30_fps_one_and_keeps_every_frame(tmp_path:
     analysed_frames_count = len(load_keypoints(tmp_path / "run" / "keypoints.npz"))
     assert abs(analysed_frames_count - _frames_in(SAMPLE)) <= 2  # analysed at 30 fps
     assert _frames_in(tmp_path / "run" / "annotated.mp4") == _frames_in(video)  # every frame
+
+
+@pytest.mark.parametrize("start", [0, 151])
+def test_a_reader_asked_for_the_analysed_frames_gives_exactly_those(start: int) -> None:
+    """A lane's decoder skips the frames it does not analyse without converting them, yet
+    yields the same frames, times and pixels as filtering every frame of the video."""
+    from hipthrust_cam.media.sources import VideoFileSource
+
+    video = ROOT / "sample_videos" / "gym_barbell_left.mp4"  # 60 fps
+    with VideoFileSource(video) as source:
+        every = [f for f in analysed_frames(source.frames(), 30.0) if f.index >= start]
+    with VideoFileSource(video) as source:
+        picked_only = list(source.frames(start, 30.0))
+    assert [f.index for f in picked_only] == [f.index for f in every]
+    assert len(every) > 100 and {f.index % 2 for f in every} == {0}  # every other frame
+    assert [f.t_s for f in picked_only] == [f.t_s for f in every]
+    for a, b in zip(picked_only[::25], every[::25], strict=True):
+        np.testing.assert_array_equal(a.image, b.image)

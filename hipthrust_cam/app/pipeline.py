@@ -26,7 +26,8 @@ import numpy as np
 from hipthrust_cam.analysis.analyzer import Analyzer
 from hipthrust_cam.analysis.results import FrameResult
 from hipthrust_cam.datatypes import Frame, KeypointSeries, PoseFrame
-from hipthrust_cam.media.overlay import OverlayStyle, draw, draw_skeleton
+from hipthrust_cam.media.overlay import OverlayStyle, draw, draw_skeleton, scaled
+from hipthrust_cam.media.sources import resized
 from hipthrust_cam.media.video import FrameSink
 from hipthrust_cam.pose.keypoints import save_keypoints
 from hipthrust_cam.pose.protocol import PoseBackend, poses
@@ -93,6 +94,7 @@ class RunRecorder:
         on_result: Called with (frame, result, annotated image or None) for each final frame.
         threaded: Draw and encode in a worker thread (overlapping pose inference); then
             `on_result` runs in that thread too, and `close()` must be called at the end.
+        video_scale: The annotated frames are the analysed ones resized by this (<= 1).
 
     """
 
@@ -100,6 +102,7 @@ class RunRecorder:
     style: OverlayStyle = field(default_factory=OverlayStyle)
     on_result: Callable[[Frame, FrameResult, np.ndarray | None], None] | None = None
     threaded: bool = False
+    video_scale: float = 1.0
     poses: list[PoseFrame] = field(default_factory=list)
     frames_seen: int = 0  # frames drawn (or handed on), analysed or not
     thumbnails: dict[int, bytes] = field(default_factory=dict)
@@ -172,7 +175,10 @@ class RunRecorder:
 
     def _output(self, frame: Frame, result: FrameResult) -> None:
         needs_image = self.writer is not None or self.on_result is not None
-        image = draw(frame.image, result, self.style) if needs_image else None
+        image = None
+        if needs_image:
+            shown = resized(frame.image, self.video_scale)
+            image = draw(shown, scaled(result, self.video_scale), self.style)
         if self.writer is not None and image is not None:
             self.writer.write(image)
         self._keep_thumbnail(frame, result)

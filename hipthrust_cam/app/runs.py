@@ -152,7 +152,8 @@ def analyze_video(
         writer = _writer(stack, out_dir, info, config) if video_out else None
         rate = analysed_fps(info.fps, p.max_fps)
         analyzer = Analyzer(config, (info.width, info.height), offline=True, fps=rate)
-        recorder = RunRecorder(writer=writer, threaded=True)
+        scale = annotated_scale(info, config)
+        recorder = RunRecorder(writer=writer, threaded=True, video_scale=scale)
         interrupted = run_frames(source, pose, analyzer, recorder, on_frame, max_fps=p.max_fps)
     series = KeypointSeries.from_frames(recorder.poses, (info.width, info.height), rate, str(video))
     duration = float(series.t_s[-1] + 1.0 / rate) if len(series) else 0.0
@@ -173,14 +174,24 @@ def _both_counted(
     return lambda index: bar((lanes.tracked() + index + 1) // 2 - 1)
 
 
+def annotated_scale(info: SourceInfo, config: Config) -> float:
+    """How much smaller than the analysed frames the annotated video is drawn (<= 1)."""
+    cap = config.video.annotated_max_long_side
+    long_side = max(info.width, info.height)
+    return cap / long_side if 0 < cap < long_side else 1.0
+
+
 def _writer(stack: ExitStack, out_dir: Path, info: SourceInfo, config: Config) -> OptionalVideo:
     """The annotated video, which may fail (a full disk) without stopping the run."""
     from hipthrust_cam.media.video import H264Writer, OptionalVideo
 
-    size = (info.width, info.height)
+    scale = annotated_scale(info, config)
+    size = (max(1, round(info.width * scale)), max(1, round(info.height * scale)))
     path = out_dir / "annotated.mp4"
     return stack.enter_context(
-        OptionalVideo(H264Writer(path, size, info.fps, crf=config.video.crf))
+        OptionalVideo(
+            H264Writer(path, size, info.fps, crf=config.video.crf, preset=config.video.preset)
+        )
     )
 
 

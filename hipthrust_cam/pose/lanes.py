@@ -23,7 +23,6 @@ from typing import Protocol
 
 from hipthrust_cam.datatypes import Frame, PoseFrame
 from hipthrust_cam.pose.protocol import StreamingPoseBackend
-from hipthrust_cam.pose.rate import analysed_frames
 
 POLL_S = 0.1
 
@@ -31,8 +30,8 @@ POLL_S = 0.1
 class SeekableSource(Protocol):
     """A video opened once per lane (`media.sources.VideoFileSource`), used as a context manager."""
 
-    def frames(self, start: int = 0) -> Iterator[Frame]:
-        """The frames from index `start` on."""
+    def frames(self, start: int = 0, max_fps: float = 0.0) -> Iterator[Frame]:
+        """The frames from index `start` on (with `max_fps`: those `rate.analysed` picks)."""
         ...
 
     def __enter__(self) -> SeekableSource: ...
@@ -150,8 +149,8 @@ class LaneTracker:
         lane = run.lane
         try:
             with self._open_source() as source, self._make_pose() as pose:
-                frames = _until(source.frames(lane.warm_from), lane.stop, self._stop)
-                for frame, pose_frame in pose.stream(analysed_frames(frames, self._max_fps)):
+                frames = source.frames(lane.warm_from, self._max_fps)  # only the analysed
+                for frame, pose_frame in pose.stream(_until(frames, lane.stop, self._stop)):
                     if frame.index >= lane.keep_from:
                         with self._changed:
                             run.poses[frame.index] = pose_frame
