@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 import tempfile
 from dataclasses import replace
@@ -38,6 +39,22 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
+DEFAULT_SETTINGS = {"max_long_side": 1280, "max_fps": 30.0, "count_people_every": 15}
+"""The decoding and rate settings the first cached keypoints were made with (no key suffix)."""
+
+
+def _settings_key(config: Config) -> str:
+    """A cache-key suffix for decoding and rate settings other than `DEFAULT_SETTINGS`."""
+    now = {
+        "max_long_side": config.video.max_long_side,
+        "max_fps": config.pose.max_fps,
+        "count_people_every": config.pose.count_people_every,
+    }
+    if now == DEFAULT_SETTINGS:
+        return ""
+    return "-" + hashlib.sha256(json.dumps(now, sort_keys=True).encode()).hexdigest()[:8]
+
+
 def keypoints(clip: Path, model: str, mirror: bool) -> Any:
     """The product's keypoints of a clip with a model, from the cache or a fresh `analyze`."""
     from hipthrust_cam.app.runs import analyze_video
@@ -45,6 +62,7 @@ def keypoints(clip: Path, model: str, mirror: bool) -> Any:
     config = Config()
     config = replace(config, pose=replace(config.pose, model=model))
     key = f"{clip.stem}{'-mirror' if mirror else ''}-{_sha(clip)}-{_sha(model_path(model))}"
+    key += _settings_key(config)
     cached = CACHE / f"{key}.npz"
     if not cached.is_file():
         CACHE.mkdir(parents=True, exist_ok=True)
