@@ -28,11 +28,13 @@ LAYERS: dict[str, int] = {
     "pose": 2,
     "synth": 2,
     "report": 3,
+    "store": 3,
     "media": 4,
     "app": 5,
-    "cli": 6,
-    "__main__": 6,
-    "__init__": 6,
+    "web": 6,
+    "cli": 7,
+    "__main__": 7,
+    "__init__": 7,
 }
 """Top-level module or subpackage -> layer; a module may import its own layer and those below."""
 
