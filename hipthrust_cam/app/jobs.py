@@ -82,6 +82,7 @@ def run_job(root: str, job_id: int, config: Config) -> None:
         summary = analyze_video(job.upload, partial, config, progress=progress)
         if summary.interrupted:
             raise ServerGone
+        _name_source(partial, job.name)
         publish(partial, job.run_dir)
         store.finish_job(job_id, new_set(job.run_dir, "upload", job.name, job.performed_at))
     except ServerGone:
@@ -92,6 +93,19 @@ def run_job(root: str, job_id: int, config: Config) -> None:
         _fail(store, job, exc)
         return
     job.upload.unlink(missing_ok=True)
+
+
+def _name_source(run_dir: Path, name: str) -> None:
+    """The report names the video as the user knows it, not its place in the queue."""
+    import json
+
+    from hipthrust_cam.report.files import rerender, write_atomic
+
+    path = run_dir / "report.json"
+    report = json.loads(path.read_text(encoding="utf-8"))
+    report["source"].update(path=name, name=name)
+    write_atomic(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    rerender(run_dir)
 
 
 def _fail(store: Store, job: JobRow, exc: Exception) -> None:
