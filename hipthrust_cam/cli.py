@@ -201,6 +201,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
         out = choose_out_dir(args.keypoints.parent, args.out, args.force)
         summary = runs.reanalyse_keypoints(args.keypoints, out, config)
         _print_summary(summary)
+        _remember(args, summary, "analyze", None)
         return Exit.INTERRUPTED if summary.interrupted else Exit.OK
     if not args.videos:
         raise UserError("name a video to analyse (or --keypoints RUN/keypoints.npz)")
