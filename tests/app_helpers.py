@@ -28,8 +28,14 @@ def data_dir(root: Path) -> tuple[DataDir, Store]:
     return data, Store.open(data.db)
 
 
-def add_run(data: DataDir, store: Store, name: str, sample: str = "clean_left",
-            when: str = "2026-11-02T10:00:00+00:00", origin: str = "upload") -> int:
+def add_run(
+    data: DataDir,
+    store: Store,
+    name: str,
+    sample: str = "clean_left",
+    when: str = "2026-11-02T10:00:00+00:00",
+    origin: str = "upload",
+) -> int:
     """Writes a run under the data folder's runs/ and registers it; returns the set id."""
     run = make_run(data.runs / name, sample)
     return register_run(store, run, origin, f"{name}.mp4", when)

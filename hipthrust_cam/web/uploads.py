@@ -72,7 +72,7 @@ def probe(path: Path, name: str) -> None:
             first = next(iter(source), None)
     except SourceError as exc:
         message = str(exc).replace(str(path), name)
-        raise UploadRefused(415, message[:1].upper() + message[1:]) from None
+        raise UploadRefused(415, message) from None
     if first is None:
         raise UploadRefused(415, f"{name}: no picture could be decoded: is it a video?")
 
