@@ -11,10 +11,7 @@ from conftest import GOLDEN
 from hipthrust_cam.app.runs import reanalyse_keypoints
 from hipthrust_cam.config import Config
 from hipthrust_cam.store.db import Store
-from hipthrust_cam.store.folders import register_run
 from hipthrust_cam.store.layout import DataDir
-
-_CACHE: dict[str, dict[str, Any]] = {}
 
 
 def make_run(out: Path, sample: str = "clean_left") -> Path:
@@ -26,19 +23,6 @@ def make_run(out: Path, sample: str = "clean_left") -> Path:
 def data_dir(root: Path) -> tuple[DataDir, Store]:
     data = DataDir.resolve(root).ensure()
     return data, Store.open(data.db)
-
-
-def add_run(
-    data: DataDir,
-    store: Store,
-    name: str,
-    sample: str = "clean_left",
-    when: str = "2026-11-02T10:00:00+00:00",
-    origin: str = "upload",
-) -> int:
-    """Writes a run under the data folder's runs/ and registers it; returns the set id."""
-    run = make_run(data.runs / name, sample)
-    return register_run(store, run, origin, f"{name}.mp4", when)
 
 
 def report_of(run: Path) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from app_helpers import add_run, data_dir, make_run
+from app_helpers import data_dir, make_run
 
 from hipthrust_cam.app.history import history_lines
 from hipthrust_cam.store import schema

@@ -137,3 +137,13 @@ def test_the_walk_finds_the_whole_core() -> None:
         if m.name.startswith("hipthrust_cam.analysis.")
     }
     assert listed and listed <= set(core_modules())
+
+
+WEB_FRAMEWORK = ("starlette", "uvicorn", "jinja2", "multipart", "markupsafe", "wsproto")
+
+
+@pytest.mark.parametrize("path", modules("store"), ids=lambda p: p.name)
+def test_the_store_knows_nothing_of_the_web(path: Path) -> None:
+    """The history is a layer of its own: the CLI uses it without a web framework."""
+    for name, line in imported(ast.parse(path.read_text())):
+        assert name.split(".")[0] not in WEB_FRAMEWORK + BLOCKED, f"{path.name}:{line} {name}"

@@ -77,7 +77,8 @@ def run_job(root: str, job_id: int, config: Config) -> None:
         return
     partial = partial_dir(job.run_dir)
     shutil.rmtree(partial, ignore_errors=True)
-    progress = _progress(store, job_id, os.getppid())
+    parent = os.getppid()
+    progress = _progress(store, job_id, parent)
     try:
         summary = analyze_video(job.upload, partial, config, progress=progress)
         if summary.interrupted:
@@ -85,11 +86,10 @@ def run_job(root: str, job_id: int, config: Config) -> None:
         _name_source(partial, job.name)
         publish(partial, job.run_dir)
         store.finish_job(job_id, new_set(job.run_dir, "upload", job.name, job.performed_at))
-    except ServerGone:
-        shutil.rmtree(partial, ignore_errors=True)
-        return
     except Exception as exc:
         shutil.rmtree(partial, ignore_errors=True)
+        if isinstance(exc, ServerGone) or os.getppid() != parent:
+            return  # abandoned, not failed: the next start of the app does the job again
         _fail(store, job, exc)
         return
     job.upload.unlink(missing_ok=True)
