@@ -77,6 +77,13 @@ def test_upload_shows_progress_then_the_report_sets_and_progress(server, browser
     assert report.locator("article.rep").count() == 3
     assert "clean_left.mp4" in report.locator("header").inner_text()
     page.wait_for_function("() => document.querySelector('video').readyState >= 1", timeout=30_000)
+    page.fill("input[name=load]", "60")
+    page.select_option("select[name=equipment]", "barbell")
+    page.fill("textarea[name=note]", "<b>easy</b>")
+    page.click("text=Save notes")
+    page.wait_for_selector(".flash")
+    notes = page.frame_locator("iframe#report").locator("section.notes")
+    assert "60 kg" in notes.inner_text() and "<b>easy</b>" in notes.inner_text()
 
     page.goto(server.url + "/sets")
     row = page.locator("table.sets tbody tr")

@@ -187,7 +187,7 @@ def _with_headers(send: Send) -> Send:
             extra = {
                 b"content-security-policy": PAGE_CSP.encode(),
                 b"x-content-type-options": b"nosniff",
-                b"referrer-policy": b"no-referrer",
+                b"referrer-policy": b"same-origin",  # a form POST keeps its Origin
                 b"x-frame-options": b"SAMEORIGIN",
                 b"cross-origin-opener-policy": b"same-origin",
             }
