@@ -58,18 +58,11 @@ def build_history(data: DataDir) -> None:
 
 
 def start_app(data: DataDir) -> tuple[subprocess.Popen, str]:
+    config = data.root / "demo.toml"  # the samples are sets of 3 reps: make that the target
+    config.write_text("[progression]\ntarget_reps = 3\n")
+    app = ["app", "--no-browser", "--port", "0", "--data-dir", str(data.root)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hipthrust_cam",
-            "app",
-            "--no-browser",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data.root),
-        ],
+        [sys.executable, "-m", "hipthrust_cam", *app, "--config", str(config)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

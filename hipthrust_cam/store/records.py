@@ -20,9 +20,9 @@ LOAD_UNITS: tuple[str, ...] = ("kg", "lb")
 LB_IN_KG = 0.45359237
 ORIGINS: dict[str, str] = {
     "upload": "uploaded",
-    "browser": "live (browser)",
-    "analyze": "analyze",
-    "live": "live",
+    "browser": "filmed live",
+    "analyze": "analysed from a video file",
+    "live": "filmed live (desktop window)",
     "found": "found in the data folder",
 }
 """Where a set came from -> how the pages name it."""
