@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -198,3 +199,44 @@ def test_a_killed_job_is_marked_failed_and_leaves_no_half_record(tmp_path: Path)
     finally:
         status, _, err = app.stop()
     assert status == 0 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("how", ["the page closes", "the server is stopped with Ctrl-C"])
+def test_a_live_set_cut_short_keeps_what_was_measured(
+    how: str, browser_factory, tmp_path: Path
+) -> None:
+    camera = _mjpeg(SAMPLE, tmp_path / "camera.mjpeg")
+    app = AppServer(tmp_path / "data")
+    try:
+        page = browser_factory(
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={camera}",
+        )
+        page.goto(app.url + "/live")
+        page.click("#start")
+        page.wait_for_function(
+            "() => document.getElementById('reps').textContent === '1'", timeout=180_000
+        )
+        if how == "the page closes":
+            page.close()
+            store = Store(app.data / "history.sqlite3")
+            deadline = time.monotonic() + 60
+            while not store.sets():
+                assert time.monotonic() < deadline, "the cut-off live set was not saved"
+                time.sleep(0.2)
+        else:
+            status, _, err = app.stop()
+            assert status == 0 and "Traceback" not in err
+            page.wait_for_function(
+                "() => /connection to the app was lost/.test("
+                "document.getElementById('status').textContent)",
+                timeout=30_000,
+            )
+    finally:
+        app.stop()
+    (row,) = Store(app.data / "history.sqlite3").sets()
+    assert row.origin == "browser" and row.rep_count >= 1 and row.files_present
+    report = json.loads((row.run_dir / "report.json").read_text())
+    assert report["live"]["ended_by"] == "connection lost"
+    assert main(["report", str(row.run_dir)]) == 0
