@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from hipthrust_cam.config import Config
 from hipthrust_cam.store.folders import new_set
 from hipthrust_cam.store.layout import DataDir
-from hipthrust_cam.web.security import PAGE_CSP, Access, safe_name
+from hipthrust_cam.web.security import PAGE_CSP, Access, is_loopback, safe_name
 from hipthrust_cam.web.server import Settings, create_app, open_context
 
 PORT = 8765
@@ -269,3 +269,20 @@ def test_the_live_socket_answers_a_bad_start_with_a_message(tmp_path: Path) -> N
         ws.send_text(json.dumps({"type": "start", "width": 5}))
         answer = ws.receive_json()
     assert answer["type"] == "error" and "Cannot start" in answer["message"]
+
+
+def test_only_loopback_addresses_go_without_a_token() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    for host in ("", "0.0.0.0", "::", "192.168.1.20", "example.com"):
+        assert not is_loopback(host) and Access.for_host(host, PORT).token
+
+
+def test_a_live_socket_from_another_site_is_refused(tmp_path: Path) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    with _client(tmp_path) as client, pytest.raises(WebSocketDisconnect) as refused:  # noqa: SIM117
+        with client.websocket_connect(
+            f"ws://127.0.0.1:{PORT}/ws/live", headers={"origin": "http://evil.example"}
+        ):
+            pass
+    assert refused.value.code == 1008

@@ -113,8 +113,11 @@ class LiveConnection:
 
     async def _start(self) -> bool:
         try:
-            size, fps = _start_size(json.loads(await self.ws.receive_text()))
-        except (ValueError, json.JSONDecodeError) as exc:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return False
+            size, fps = _start_size(json.loads(message.get("text") or "null") or {})
+        except (ValueError, TypeError, AttributeError) as exc:
             await self.ws.send_json({"type": "error", "message": f"Cannot start: {exc}."})
             return False
         session = RemoteSet(self.ctx.config, partial_dir(self.run_dir), size, fps)

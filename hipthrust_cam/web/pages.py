@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -176,8 +177,6 @@ async def remove_set(request: Request) -> Response:
     """Deletes a set (its files too when the app wrote them)."""
     ctx = _ctx(request)
     message = delete_set(ctx.store, ctx.data, int(request.path_params["set_id"]))
-    from urllib.parse import urlencode
-
     return RedirectResponse(f"/sets?{urlencode({'message': message})}", status_code=303)
 
 

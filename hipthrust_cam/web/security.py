@@ -60,7 +60,7 @@ def safe_name(name: str, limit: int = 200) -> str:
 
 def is_loopback(host: str) -> bool:
     """True for localhost and loopback addresses (where no other machine can connect)."""
-    if host.strip("[]") in ("localhost", ""):
+    if host.strip("[]") == "localhost":
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
