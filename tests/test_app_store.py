@@ -177,7 +177,7 @@ def test_a_job_cut_off_too_often_is_marked_failed(tmp_path: Path) -> None:
     store.claim_job(lambda i, n: run_dir_for(data, n, f"u{i}"))
     recover(store, data, attempts=1)
     job = store.get_job(job_id)
-    assert job.state == "failed" and "cut off" in job.message
+    assert job.state == "failed" and "stopped unexpectedly (the app stopped)" in job.message
     assert list(data.uploads.iterdir()) == []  # no job waits for it any more
 
 

@@ -286,3 +286,12 @@ def test_a_live_socket_from_another_site_is_refused(tmp_path: Path) -> None:
         ):
             pass
     assert refused.value.code == 1008
+
+
+def test_a_failing_history_database_is_a_page_not_a_traceback(tmp_path: Path) -> None:
+    with _client(tmp_path) as client:
+        (tmp_path / "history.sqlite3").unlink()
+        (tmp_path / "history.sqlite3").mkdir()  # the database replaced by a folder
+        page = client.get("/sets")
+    assert page.status_code == 503 and "The history is unavailable" in page.text
+    assert "Traceback" not in page.text

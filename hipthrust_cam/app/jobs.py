@@ -25,7 +25,13 @@ from pathlib import Path
 
 from hipthrust_cam.config import Config
 from hipthrust_cam.store.db import Store, StoreError
-from hipthrust_cam.store.folders import new_set, partial_dir, publish, run_dir_for
+from hipthrust_cam.store.folders import (
+    new_set,
+    partial_dir,
+    publish,
+    run_dir_for,
+    settle_cut_off_job,
+)
 from hipthrust_cam.store.layout import DataDir
 from hipthrust_cam.store.records import JobRow
 
@@ -191,19 +197,8 @@ class JobScheduler:
                 self._cut_off(job, proc.exitcode)
 
     def _cut_off(self, job: JobRow, exitcode: int | None) -> None:
-        if job.run_dir is not None:
-            shutil.rmtree(partial_dir(job.run_dir), ignore_errors=True)
-        if job.attempts < self.attempts and job.upload.is_file():
-            self.store.end_job(job.id, "queued")
-            log.warning("job %d stopped unexpectedly (exit %s): queued again", job.id, exitcode)
-            return
-        self.store.end_job(
-            job.id,
-            "failed",
-            f"The analysis stopped unexpectedly (worker exit code {exitcode}). "
-            "Upload the video again to retry.",
-        )
-        job.upload.unlink(missing_ok=True)
+        why = f"worker exit code {exitcode}"
+        log.warning("%s", settle_cut_off_job(self.store, job, self.attempts, why))
 
     def _run_dir(self, job_id: int, name: str) -> Path:
         return run_dir_for(self.data, name, f"u{job_id}")

@@ -45,19 +45,25 @@ class Store:
         try:
             with store._connection() as conn:
                 migrate(conn)
-        except (sqlite3.Error, SchemaError) as exc:
+        except (StoreError, SchemaError) as exc:
             raise StoreError(f"{path}: cannot use the history database ({exc})") from exc
         return store
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        """A connection; any SQLite failure (a full disk, a locked file) as a `StoreError`."""
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the history database ({exc})") from exc
         try:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             yield conn
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: the history database failed ({exc})") from exc
         finally:
             conn.close()
 
@@ -69,7 +75,8 @@ class Store:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # a failed COMMIT already rolled back
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 

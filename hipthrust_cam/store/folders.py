@@ -25,7 +25,7 @@ from typing import Any
 
 from hipthrust_cam.store.db import Store, StoreError
 from hipthrust_cam.store.layout import DataDir
-from hipthrust_cam.store.records import NewSet
+from hipthrust_cam.store.records import JobRow, NewSet
 
 log = logging.getLogger(__name__)
 
@@ -137,24 +137,39 @@ def recover(store: Store, data: DataDir, attempts: int) -> Recovery:
     return done
 
 
+def settle_cut_off_job(store: Store, job: JobRow, attempts: int, why: str) -> str:
+    """Settles a job whose worker stopped mid-run: finished, queued again, or failed.
+
+    A run renamed into place before the stop is listed; an unfinished one is removed, and the
+    job is queued again while it has attempts left (else failed, its upload removed).
+
+    Returns:
+        What was done, one sentence.
+    """
+    run_dir = job.run_dir
+    if run_dir is not None and (run_dir / "report.json").is_file():
+        try:
+            store.finish_job(job.id, new_set(run_dir, "upload", job.name, job.performed_at))
+            return f"job {job.id} ({job.name}) had finished: its set is now listed"
+        except StoreError:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    if run_dir is not None:
+        shutil.rmtree(partial_dir(run_dir), ignore_errors=True)
+    if job.attempts < attempts and job.upload.is_file():
+        store.end_job(job.id, "queued")
+        return f"job {job.id} ({job.name}) was cut off ({why}): it is queued again"
+    store.end_job(
+        job.id,
+        "failed",
+        f"The analysis stopped unexpectedly ({why}). Upload the video again to retry.",
+    )
+    job.upload.unlink(missing_ok=True)
+    return f"job {job.id} ({job.name}) was cut off ({why}) again: marked failed"
+
+
 def _recover_jobs(store: Store, attempts: int, done: Recovery) -> None:
     for job in store.jobs(("running",)):
-        run_dir = job.run_dir
-        if run_dir is not None and (run_dir / "report.json").is_file():
-            try:
-                store.finish_job(job.id, new_set(run_dir, "upload", job.name, job.performed_at))
-                done.add(f"job {job.id} ({job.name}) had finished: its set is now listed")
-                continue
-            except StoreError:
-                shutil.rmtree(run_dir, ignore_errors=True)
-        if run_dir is not None:
-            shutil.rmtree(partial_dir(run_dir), ignore_errors=True)
-        if job.attempts < attempts and job.upload.is_file():
-            store.end_job(job.id, "queued")
-            done.add(f"job {job.id} ({job.name}) was cut off: it is queued again")
-        else:
-            store.end_job(job.id, "failed", "The analysis was cut off (the app stopped).")
-            done.add(f"job {job.id} ({job.name}) was cut off again: marked failed")
+        done.add(settle_cut_off_job(store, job, attempts, "the app stopped"))
 
 
 def _recover_trash(store: Store, data: DataDir, done: Recovery) -> None:

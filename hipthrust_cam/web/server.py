@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -18,13 +19,15 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from hipthrust_cam.app.jobs import JobScheduler
 from hipthrust_cam.config import Config
-from hipthrust_cam.store.db import Store
+from hipthrust_cam.store.db import Store, StoreError
 from hipthrust_cam.store.folders import recover
 from hipthrust_cam.store.layout import DataDir
 from hipthrust_cam.web.security import Access, Guard
@@ -121,9 +124,22 @@ def create_app(ctx: AppContext) -> Starlette:
         routes=routes,
         middleware=[Middleware(Guard, access=ctx.access)],
         lifespan=lifespan,
+        exception_handlers={StoreError: _store_failed},
     )
     app.state.ctx = ctx
     return app
+
+
+async def _store_failed(request: Request, exc: Exception) -> Response:
+    """The history could not be read or written (a full disk, a damaged file): say so."""
+    log.warning("%s", exc)
+    text = html.escape(" ".join(str(exc).split()))
+    body = (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>History unavailable</title>'
+        '<link rel="stylesheet" href="/static/style.css"><main><h1>The history is unavailable</h1>'
+        f"<p>{text}</p><p>Free some disk space or check the data folder, then reload.</p></main>"
+    )
+    return HTMLResponse(body, status_code=503)
 
 
 def bind(host: str, port: int) -> socket.socket:
