@@ -12,8 +12,9 @@ The loop `hipthrust-cam analyze` runs, minus drawing and writing::
     report = build_report(analyzer, {"path": "set.mp4"})   # report.json dict
 
 Layers, each importing only those before it: `datatypes`/`config` (leaves) -> `analysis`
-(pure numpy: features -> reps -> faults -> cues) -> `pose` -> `report` -> `media` -> `app`
--> `cli`. `synth` renders sample videos with ground truth.
+(pure numpy: features -> reps -> faults -> cues) -> `pose` -> `report`/`store` (the history's
+SQLite index) -> `media` -> `app` -> `web` (the local web app) -> `cli`. `synth` renders
+sample videos with ground truth.
 """
 
 __version__ = "0.1.0"

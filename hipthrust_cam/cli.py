@@ -1,4 +1,4 @@
-"""The command line: `hipthrust-cam analyze | live | report`.
+"""The command line: `hipthrust-cam analyze | live | report | history | app`.
 
 Inputs: argv. Outputs: run folders, a per-rep table on stdout, one-line errors on stderr and an
 exit status: 0 done, 1 internal error (`--debug` shows the traceback), 2 bad input, 130 Ctrl-C.
@@ -8,6 +8,7 @@ Only this module (and the live loop it starts) builds adapters and prints.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import logging
 import os
@@ -82,7 +83,27 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="re-render reps.csv and report.html of a run folder")
     r.add_argument("run_dir", type=Path)
     r.add_argument("--config", type=Path, help="re-analyse keypoints.npz with this config first")
+
+    h = sub.add_parser("history", help="list every set analysed (the app's Sets page)")
+    _data_dir(h)
+
+    web = sub.add_parser("app", help="start the local web app and open it in the browser")
+    web.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any free)")
+    web.add_argument("--host", default="127.0.0.1", help="address (default loopback only)")
+    web.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    web.add_argument("--config", type=Path, help="TOML file overriding thresholds and cue texts")
+    web.add_argument("--model", help="pose model: lite, full (default), heavy, or a .task file")
+    _data_dir(web)
     return p
+
+
+def _data_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        help="where the history and the app's sets live (default: your user data folder, "
+        "or $HIPTHRUST_CAM_DATA_DIR)",
+    )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -92,6 +113,8 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="pose model: lite, full (default), heavy, or a .task file (see models/README.md)",
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing run folder")
+    p.add_argument("--no-history", action="store_true", help="do not add the run to the history")
+    _data_dir(p)
 
 
 def _holds_run(folder: Path) -> bool:
@@ -178,6 +201,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
         out = choose_out_dir(args.keypoints.parent, args.out, args.force)
         summary = runs.reanalyse_keypoints(args.keypoints, out, config)
         _print_summary(summary)
+        _remember(args, summary, "analyze", None)
         return Exit.INTERRUPTED if summary.interrupted else Exit.OK
     if not args.videos:
         raise UserError("name a video to analyse (or --keypoints RUN/keypoints.npz)")
@@ -191,6 +215,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
             progress=lambda total: _progress(videos[0].name, total),
         )
         _print_summary(summary)
+        _remember(args, summary, "analyze", videos[0])
         return Exit.INTERRUPTED if summary.interrupted else Exit.OK
     return _run_batch(videos, args, config)
 
@@ -214,6 +239,7 @@ def _run_batch(videos: list[Path], args: argparse.Namespace, config: Config) -> 
         else:
             print(f"== {video.name}")
             _print_summary(outcome)
+            _remember(args, outcome, "analyze", video)
             interrupted = interrupted or outcome.interrupted
     return Exit.INTERRUPTED if interrupted else status
 
@@ -236,6 +262,7 @@ def _run_live(args: argparse.Namespace) -> int:
     options = LiveOptions(args.camera, args.source, not args.no_window, args.voice)
     summary = run_live(options, config, out_dir, on_start=_live_started)
     _print_live_end(summary)
+    _remember(args, summary, "live", args.source)
     return Exit.INTERRUPTED if summary.interrupted else Exit.OK
 
 
@@ -280,7 +307,75 @@ def _print_summary(summary: RunSummary) -> None:
         print(f"open {html} in a browser")
 
 
-COMMANDS = {"analyze": _run_analyze, "live": _run_live, "report": _run_report}
+def _remember(
+    args: argparse.Namespace, summary: RunSummary, origin: str, video: Path | None
+) -> None:
+    """Adds a finished run to the history (unless `--no-history`); a failure only warns."""
+    if args.no_history:
+        return
+    from hipthrust_cam.app.history import remember
+    from hipthrust_cam.store.db import StoreError
+    from hipthrust_cam.store.records import iso_from_timestamp, now_iso
+
+    name = video.name if video is not None else summary.out_dir.name
+    when = now_iso()
+    if video is not None and video.is_file():
+        when = iso_from_timestamp(video.stat().st_mtime)
+    try:
+        remember(summary.out_dir, origin, name, when, args.data_dir)
+    except (StoreError, OSError) as exc:
+        print(
+            f"hipthrust-cam: not added to the history ({_one_line(exc)}); "
+            "the run folder is complete",
+            file=sys.stderr,
+        )
+
+
+def _run_history(args: argparse.Namespace) -> int:
+    from hipthrust_cam.app.history import history_lines
+
+    for line in history_lines(args.data_dir):
+        print(line)
+    return Exit.OK
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    from hipthrust_cam.store.layout import DataDir
+    from hipthrust_cam.web.security import is_loopback
+    from hipthrust_cam.web.server import Settings, serve
+
+    if not 0 <= args.port <= 65535:
+        raise UserError(f"--port {args.port}: give a port from 0 to 65535")
+    config = _load_config(args.config, args.model)
+    settings = Settings(DataDir.resolve(args.data_dir), config, args.host, args.port)
+
+    def announce(url: str) -> None:
+        print(f"hipthrust-cam app: {url}", flush=True)
+        if not is_loopback(args.host):
+            print(
+                "hipthrust-cam app: listening beyond this computer; the link carries the "
+                "access token, share it only with devices you trust",
+                flush=True,
+            )
+        print(f"hipthrust-cam app: data in {settings.data.root}; Ctrl-C stops", flush=True)
+        if not args.no_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the app is stopped
+        serve(settings, announce)
+    print("hipthrust-cam app: stopped", flush=True)
+    return Exit.OK
+
+
+COMMANDS = {
+    "analyze": _run_analyze,
+    "live": _run_live,
+    "report": _run_report,
+    "history": _run_history,
+    "app": _run_app,
+}
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -290,9 +385,11 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from hipthrust_cam.pose.blazepose import PoseError
     from hipthrust_cam.pose.keypoints import KeypointsFileError
     from hipthrust_cam.report.tables import ReportError
+    from hipthrust_cam.store.db import StoreError
 
     return (
         UserError,
+        StoreError,
         ConfigError,
         KeypointsFileError,
         PoseError,
@@ -317,6 +414,8 @@ _OS_HINTS = {
     errno.ENOTDIR: "a part of this path is a file, not a folder: choose another --out",
     errno.EEXIST: "a file is in the way: choose another --out",
     errno.ENOENT: "no such file or folder",
+    errno.EADDRINUSE: "that port is in use: choose another --port (0 picks a free one)",
+    errno.EADDRNOTAVAIL: "this computer has no such address: check --host",
 }
 
 

@@ -257,6 +257,25 @@ class SetupConfig:
 
 
 @dataclass(frozen=True)
+class ProgressionConfig:
+    """When to add load: only once the target reps are done with clean form."""
+
+    sets_needed: int = 3  # the last N sets at a load must all be clean and reach the target
+    target_reps: int = 8  # reps a set must reach before the load goes up
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """The local web app (`hipthrust-cam app`)."""
+
+    max_upload_mb: int = 2048  # an upload larger than this is refused, MB
+    max_jobs: int = 0  # analyses running at once; 0 = one per core
+    job_attempts: int = 2  # a job cut off by a crash is started this many times in all
+    live_long_side: int = 640  # the browser sends camera frames this large (long side), px
+    live_jpeg_quality: float = 0.8  # JPEG quality of those frames, (0, 1]
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
@@ -269,10 +288,24 @@ class Config:
     faults: FaultsConfig = field(default_factory=FaultsConfig)
     cues: CuesConfig = field(default_factory=CuesConfig)
     setup: SetupConfig = field(default_factory=SetupConfig)
+    progression: ProgressionConfig = field(default_factory=ProgressionConfig)
+    app: AppConfig = field(default_factory=AppConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """The effective config as plain JSON-safe dicts (tuples become lists)."""
         return json_safe(dataclasses.asdict(self))
+
+    def analysis_dict(self) -> dict[str, Any]:
+        """The settings that shape a set's numbers, as report.json keeps them.
+
+        The app's own sections (`progression`, `app`) change no measurement, so a report
+        stays the same whatever they are.
+        """
+        return {k: v for k, v in self.to_dict().items() if k not in APP_SECTIONS}
+
+
+APP_SECTIONS = ("progression", "app")
+"""Config sections that configure the app around the analysis, not the analysis."""
 
 
 # Values that must lie in a range: dotted key suffix -> (low, high), inclusive.
@@ -298,6 +331,13 @@ _RANGES: dict[str, tuple[float, float]] = {
     "return_frac": (0.0, 1.0),
     "bottom_frac": (0.0, 1.0),
     "min_rom_frac": (0.0, 1.0),
+    "sets_needed": (1, 50),
+    "target_reps": (1, 100),
+    "max_upload_mb": (1, 1_000_000),
+    "max_jobs": (0, 64),
+    "job_attempts": (1, 10),
+    "live_long_side": (160, 1920),
+    "live_jpeg_quality": (0.1, 1.0),
 }
 _NON_NEGATIVE_SUFFIXES = (
     "_s",

@@ -24,6 +24,24 @@ POSE_SETTINGS = "track1-count15"
 keyed, by `pose_stage_key`): change it when something else alters its output."""
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Runs that `analyze` and `live` add to the history go to a throwaway data folder, never
+    the user's own (a test that needs its own passes --data-dir or sets the variable)."""
+    import os
+    import tempfile
+
+    os.environ["HIPTHRUST_CAM_DATA_DIR"] = tempfile.mkdtemp(prefix="hipthrust-test-data-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import os
+    import shutil
+
+    folder = os.environ.get("HIPTHRUST_CAM_DATA_DIR", "")
+    if "hipthrust-test-data-" in folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--regen-golden",

@@ -28,11 +28,13 @@ LAYERS: dict[str, int] = {
     "pose": 2,
     "synth": 2,
     "report": 3,
+    "store": 3,
     "media": 4,
     "app": 5,
-    "cli": 6,
-    "__main__": 6,
-    "__init__": 6,
+    "web": 6,
+    "cli": 7,
+    "__main__": 7,
+    "__init__": 7,
 }
 """Top-level module or subpackage -> layer; a module may import its own layer and those below."""
 
@@ -135,3 +137,13 @@ def test_the_walk_finds_the_whole_core() -> None:
         if m.name.startswith("hipthrust_cam.analysis.")
     }
     assert listed and listed <= set(core_modules())
+
+
+WEB_FRAMEWORK = ("starlette", "uvicorn", "jinja2", "multipart", "markupsafe", "wsproto")
+
+
+@pytest.mark.parametrize("path", modules("store"), ids=lambda p: p.name)
+def test_the_store_knows_nothing_of_the_web(path: Path) -> None:
+    """The history is a layer of its own: the CLI uses it without a web framework."""
+    for name, line in imported(ast.parse(path.read_text())):
+        assert name.split(".")[0] not in WEB_FRAMEWORK + BLOCKED, f"{path.name}:{line} {name}"

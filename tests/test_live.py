@@ -638,7 +638,7 @@ def test_a_failing_video_encoder_never_loses_the_set(caplog) -> None:
         def __exit__(self, *exc) -> None:
             return None
 
-    with OptionalVideo(FullDisk(), live._recording_failed) as recording:
+    with OptionalVideo(FullDisk(), live.recording_failed) as recording:
         for _ in range(20):
             recording.write(np.zeros((4, 4, 3), np.uint8))
     assert FullDisk.writes == 5

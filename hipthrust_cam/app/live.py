@@ -118,6 +118,7 @@ class LiveLoop:
         voice: Speaks cues (`say(text)`), or None.
         writer: Records what was shown (`write(image)`), or None.
         fps: The source's nominal frame rate (for the recording's timing).
+        on_shown: Told each result once its frame is shown (a remote page draws it).
     """
 
     def __init__(
@@ -131,8 +132,10 @@ class LiveLoop:
         writer: FrameSink | None = None,
         fps: float = 30.0,
         style: OverlayStyle | None = None,
+        on_shown: Callable[[FrameResult], None] | None = None,
     ) -> None:
         self.feed, self.pose, self.analyzer, self.display = feed, pose, analyzer, display
+        self.on_shown = on_shown
         self.clock, self.voice, self.writer, self.fps = clock, voice, writer, fps
         self.style = style or OverlayStyle()
         self.recorder = RunRecorder(style=self.style, on_result=self._on_result)
@@ -152,24 +155,32 @@ class LiveLoop:
         """Runs until the set ends; returns True when Ctrl-C ended it."""
         interrupted = False
         try:
-            while True:
-                arrival = self.feed.next()
-                if arrival is None:
-                    break
-                frame, arrived_s = arrival
-                self.arrivals[frame.index] = arrived_s
-                pose_frame = self.pose.detect(frame)
-                self.recorder.add(frame, pose_frame)
-                self.recorder.emit(self.analyzer.push(pose_frame))
-                if not self._handle_keys(frame.t_s):
-                    break
+            while (arrival := self.feed.next()) is not None and self.step(*arrival):
+                pass
         except KeyboardInterrupt:
             interrupted = True
             self.ended_by = "Ctrl-C"
             log.warning("interrupted: writing what was measured so far")
+        self.finish()
+        return interrupted
+
+    def step(self, frame: Frame, arrived_s: float) -> bool:
+        """Processes one frame (pose, analyzer, display); returns False when the set should end."""
+        self.arrivals[frame.index] = arrived_s
+        pose_frame = self.pose.detect(frame)
+        self.recorder.add(frame, pose_frame)
+        self.recorder.emit(self.analyzer.push(pose_frame))
+        return self._handle_keys(frame.t_s)
+
+    def finish(self) -> None:
+        """Flushes the analyzer's last results to the display and the recording."""
         self.recorder.emit(self.analyzer.finish())
         self._after_shown()
-        return interrupted
+
+    @property
+    def processing_fps(self) -> float:
+        """Frames processed a second, smoothed (NaN before the second frame)."""
+        return self._rate
 
     def _handle_keys(self, t_s: float) -> bool:
         """Polls the keyboard and window; returns False when the set should end."""
@@ -216,6 +227,8 @@ class LiveLoop:
         self._batch.append((self.arrivals.pop(frame.index, None), frame.t_s, image, result))
         self._last_image = image
         self.shown += 1
+        if self.on_shown is not None:
+            self.on_shown(result)
 
     def _after_shown(self) -> None:
         """Once the GUI has painted (after `poll_key`): latency, rate, recording, speech."""
@@ -359,7 +372,7 @@ def run_live(
         encoder = H264Writer(
             out_dir / "live.mp4", size, info.fps, crf=config.video.crf, preset="ultrafast"
         )
-        writer = stack.enter_context(OptionalVideo(encoder, _recording_failed))
+        writer = stack.enter_context(OptionalVideo(encoder, recording_failed))
         feed = stack.enter_context(_make_feed(source, options, clock, config.pose.max_fps))
         rate = analysed_fps(info.fps, config.pose.max_fps)
         analyzer = LiveAnalyzer(Analyzer(config, size, offline=False, fps=rate))
@@ -367,14 +380,15 @@ def run_live(
         if on_start is not None:
             on_start(info)
         interrupted = loop.run()
-    return _write(out_dir, analyzer, loop, info, rate, interrupted)
+    return write_live_run(out_dir, analyzer, loop, info, rate, interrupted)
 
 
-def _recording_failed(error: VideoWriteError) -> None:
+def recording_failed(error: VideoWriteError) -> None:
+    """Logs that the live recording stopped (the set and its report go on)."""
     log.warning("live.mp4 is not recorded: %s", error)
 
 
-def _write(
+def write_live_run(
     out_dir: Path,
     analyzer: LiveAnalyzer,
     loop: LiveLoop,
@@ -382,6 +396,7 @@ def _write(
     rate: float,
     interrupted: bool,
 ) -> RunSummary:
+    """Writes a finished live set's run folder (the report's "live" block included)."""
     from hipthrust_cam.app.runs import source_meta
 
     recorder = loop.recorder

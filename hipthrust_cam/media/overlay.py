@@ -94,7 +94,8 @@ def _blend_rect(
     cv2.addWeighted(roi, 1.0 - alpha, solid, alpha, 0.0, dst=roi)  # 8-bit SIMD, in place
 
 
-def _joint_points(result: FrameResult) -> dict[str, tuple[int, int]]:
+def joint_points(result: FrameResult) -> dict[str, tuple[int, int]]:
+    """The judged side's joints seen well enough to draw, by name, in pixels."""
     if result.side is None or not result.pose.detected:
         return {}
     points = {}
@@ -108,7 +109,7 @@ def _joint_points(result: FrameResult) -> dict[str, tuple[int, int]]:
 def draw_skeleton(image: np.ndarray, result: FrameResult, style: OverlayStyle) -> None:
     """Draws the locked side's skeleton, fault joints in the fault colour, angles at joints."""
     s = _scale(image)
-    points = _joint_points(result)
+    points = joint_points(result)
     bad = {j for code in result.active_faults for j in FAULT_JOINTS.get(code, ())}
     width = max(2, round(4 * s))
     for a, b in SKELETON_EDGES:

@@ -55,7 +55,7 @@ def build_report(
         "reps": [r.to_dict(texts) for r in analyzer.reps],
         "partial_reps": [_partial_block(e) for e in analyzer.partials],
         "summary": _summary(analyzer, partial),
-        "config": cfg.to_dict(),
+        "config": cfg.analysis_dict(),
         "disclaimer": DISCLAIMER,
         **dict(extra or {}),
     }

@@ -25,7 +25,14 @@ from hipthrust_cam.report.tables import (
     timeline_csv,
 )
 
-__all__ = ["ReportError", "rerender", "thumbnail_name", "write_atomic", "write_run_reports"]
+__all__ = [
+    "ReportError",
+    "load_run",
+    "rerender",
+    "thumbnail_name",
+    "write_atomic",
+    "write_run_reports",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +148,24 @@ def rerender(run_dir: str | Path) -> list[Path]:
 
     """
     run_dir = Path(run_dir)
+    report, timeline, thumbnails = load_run(run_dir)
+    return _render(run_dir, report, timeline, thumbnails)
+
+
+def load_run(run_dir: str | Path) -> tuple[dict[str, Any], dict[str, Any], dict[int, bytes]]:
+    """A run folder's report, timeline columns and lockout thumbnails, read back.
+
+    Args:
+        run_dir: A folder written by `write_run_reports`.
+
+    Returns:
+        (report.json dict, timeline columns or {} without timeline.csv, rep -> JPEG bytes).
+
+    Raises:
+        ReportError: The folder or its report.json is missing or unreadable.
+
+    """
+    run_dir = Path(run_dir)
     report_path = run_dir / "report.json"
     if not report_path.is_file():
         raise ReportError(f"{run_dir}: no report.json here; is this a hipthrust-cam run folder?")
@@ -156,4 +181,4 @@ def rerender(run_dir: str | Path) -> list[Path]:
         timeline = parse_timeline_csv(timeline_path.read_text(encoding="utf-8"))
     else:
         logger.warning("%s missing: the page will have no angle plots", timeline_path)
-    return _render(run_dir, report, timeline, _read_thumbnails(run_dir))
+    return report, timeline, _read_thumbnails(run_dir)

@@ -9,7 +9,7 @@ that forbids any network load, every string from the report escaped. No I/O here
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hipthrust_cam.report.plot import plots_html
@@ -225,10 +225,16 @@ def _source_line(report: Mapping[str, Any]) -> str:
     return " · ".join(esc(p) for p in parts if p)
 
 
+def _notes_html(notes: Sequence[tuple[str, str]]) -> str:
+    rows = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in notes if v)
+    return f'<section class="notes"><h2>Your notes</h2><dl>{rows}</dl></section>' if rows else ""
+
+
 def render_html(
     report: Mapping[str, Any],
     timeline: Mapping[str, Any] | None,
     thumbnails: Mapping[Any, bytes] | None,
+    notes: Sequence[tuple[str, str]] = (),
 ) -> str:
     """Render the self-contained report page: inline CSS and SVG, thumbnails as data: URIs.
 
@@ -236,6 +242,7 @@ def render_html(
         report: The report.json dict (schema_version 1; missing optional keys are fine).
         timeline: Per-frame columns (`t_s`, the angles in degrees, `faults`...) or None.
         thumbnails: Rep index (int or str) -> JPEG bytes of the lockout frame, or None.
+        notes: The lifter's notes on the set as (label, text) pairs, shown under the title.
 
     Returns:
         The HTML document. Every string from the report is escaped; nothing loads from the network.
@@ -256,7 +263,7 @@ def render_html(
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Hip thrust report: {name}</title><style>{CSS}</style></head><body><main>"
         f'<header><h1>Hip thrust report</h1><p class="src"><span class="name">{name}</span> '
-        f"{_source_line(report)}</p></header>"
+        f"{_source_line(report)}</p></header>{_notes_html(notes)}"
         f"{_warnings_html(report)}{_summary_html(report)}{plots_html(report, timeline, bands)}"
         f'<section class="reps"><h2>Rep by rep</h2>{rep_html or "<p>No reps counted.</p>"}'
         f"</section>{_partials_html(report)}"
@@ -342,6 +349,11 @@ svg .empty{font-size:16px}
 .sw{display:inline-block;width:14px;height:10px;border-radius:2px;margin:0 4px 0 12px;
 vertical-align:middle}
 .sw-gap{border-top:2px dashed var(--accent);height:0;border-radius:0}
+.notes{background:var(--card);border:1px solid var(--line);border-radius:10px;
+padding:2px 16px;margin-top:14px}
+.notes dl{display:flex;flex-wrap:wrap;gap:6px 28px;margin:6px 0 12px}
+.notes dt{color:var(--mute);font-size:.85rem}
+.notes dd{margin:0;font-weight:600;white-space:pre-wrap}
 .note p{margin:4px 0}
 .note{margin-top:28px;color:var(--mute);font-size:.9rem;border-top:1px solid var(--line);
 padding-top:12px}
