@@ -1,0 +1,479 @@
+"""Analysing videos on a Ray cluster: one Ray task per video, asking a CPU per pose lane.
+
+Inputs: (video, run folder) jobs, a `Config` and a cluster address (none: a local Ray instance
+on this machine). Outputs: each job's `RunSummary`, or the exception that stopped it, as the
+tasks finish; each run folder appears whole in its place or not at all.
+
+How files travel. By default no file system is assumed shared: the driver puts each video's
+bytes in Ray's object store, a worker analyses a copy in a temp folder and returns the run
+folder's files, and the driver writes them into a hidden partial folder beside the run folder,
+then renames it into place. With `shared_fs` the videos and run folders are at the same paths on
+every node: the worker reads the video where it is and writes a hidden partial folder beside the
+run folder, which the driver renames into place. Only the driver publishes, once per video, so a
+task that Ray runs again after losing its worker never leaves a duplicate, and the partial
+folders of lost or cancelled attempts are removed.
+
+Ray is an optional extra (`pip install -e ".[cluster]"`), imported only here and only when a
+cluster is asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import socket
+import tempfile
+import uuid
+from collections import deque
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import Any
+
+from hipthrust_cam.app.pipeline import RunSummary
+from hipthrust_cam.atomic import atomic_open
+from hipthrust_cam.config import Config
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = (
+    '--ray needs Ray, which is not installed: pip install -c constraints.txt -e ".[cluster]" '
+    "(in the hipthrust-cam folder)"
+)
+RETRIES = 3
+"""Times Ray runs a task again after losing its worker or node (Ray's own default)."""
+CONNECT_TIMEOUT_S = 5.0
+"""How long the cluster's address may take to accept a connection (Ray itself retries for
+minutes, so an unreachable address is checked here first)."""
+WINDOW_BYTES = 2 << 30
+"""Video bytes in the object store at once, at most (a larger video still goes, alone)."""
+PARTIAL = ".partial-"
+RUN_ITEMS = frozenset(
+    {
+        "report.json",
+        "reps.csv",
+        "timeline.csv",
+        "report.html",
+        "annotated.mp4",
+        "keypoints.npz",
+        "thumbnails",
+    }
+)
+"""What a run writes: a folder replaced by a new run keeps every other file it held."""
+
+
+class ClusterError(Exception):
+    """A cluster that cannot be used: Ray missing, a bad or unreachable address (one line)."""
+
+
+class TaskLost(Exception):
+    """A video whose task failed on the cluster for good (its worker lost on every attempt)."""
+
+
+def import_ray() -> Any:
+    """The `ray` module.
+
+    Raises:
+        ClusterError: Ray is not installed (the message says how to install it).
+    """
+    try:
+        import ray
+    except ImportError as exc:
+        raise ClusterError(INSTALL_HINT) from exc
+    return ray
+
+
+def check_address(address: str | None) -> str:
+    """The address for `ray.init`, checked.
+
+    None (or "local") starts a new local instance; "auto" joins the cluster that `ray start`
+    began on this machine; HOST:PORT is a cluster's head, which must accept a connection.
+
+    Raises:
+        ClusterError: A malformed address, a Ray Client address, or nothing listening there.
+    """
+    if not address or address in ("local", "auto"):
+        return address or "local"  # "local": never a stale cluster Ray remembers
+    if address.startswith("ray://"):
+        raise ClusterError(
+            f"--ray {address}: Ray Client addresses are not supported; run hipthrust-cam on a "
+            "node of the cluster (one that ran `ray start`) with --ray HEAD:PORT or --ray auto"
+        )
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ClusterError(
+            f"--ray {address}: give the cluster's address as HOST:PORT (as `ray start --head` "
+            "prints it), or auto"
+        )
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise ClusterError(
+            f"cannot reach a Ray cluster at {address} ({why}): start one there with "
+            "`ray start --head`, or check the address"
+        ) from exc
+    return address
+
+
+def task_config(config: Config) -> Config:
+    """`config` for a task: `pose.lanes` 0 (auto) becomes 1, so the cores go to files first."""
+    if config.pose.lanes > 0:
+        return config
+    return replace(config, pose=replace(config.pose, lanes=1))
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker's side
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a task sends back for a finished run.
+
+    Attributes:
+        report: The report.json dict.
+        frames: Frames analysed.
+        interrupted: Whether the run was cut short (its report is marked partial).
+        listed: The run's files as `RunSummary.files` lists them, relative POSIX paths.
+        files: Every file of the run folder, relative POSIX path -> bytes (empty when shared).
+        partial: The partial folder the worker wrote on a shared file system, else None.
+        warnings: The run's warnings, naming the user's path.
+    """
+
+    report: dict[str, Any]
+    frames: int
+    interrupted: bool
+    listed: list[str]
+    files: dict[str, bytes]
+    partial: str | None
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class TaskFailure:
+    """What a task sends back for a video it could not analyse (`error` names the user's path)."""
+
+    error: BaseException
+    warnings: list[str]
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _warnings_kept() -> Iterator[list[str]]:
+    """Collects the package's warnings, which the driver prints (a worker's stderr is not)."""
+    handler = _Kept()
+    logger = logging.getLogger("hipthrust_cam")
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
+def relabel(exc: BaseException, path: str, label: str) -> BaseException:
+    """`exc` of the same type, its message naming `label` where it named `path`."""
+    if path == label or path not in str(exc):
+        return exc
+    try:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            name = str(exc.filename).replace(path, label) if exc.filename else None
+            return type(exc)(exc.errno, exc.strerror, name)
+        return type(exc)(str(exc).replace(path, label))
+    except Exception:  # a type whose constructor takes other arguments: keep it as it is
+        return exc
+
+
+def _run_files(run_dir: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(run_dir).as_posix(): p.read_bytes()
+        for p in sorted(run_dir.rglob("*"))
+        if p.is_file()
+    }
+
+
+def run_task(
+    source: bytes | str, label: str, config: Config, video_out: bool, partial: str | None
+) -> TaskResult | TaskFailure:
+    """Analyses one video on a Ray worker (the body of every task).
+
+    Args:
+        source: The video's bytes, or its path on a shared file system.
+        label: The video's path as the user gave it (reports and messages name it).
+        config: The effective config (`pose.lanes` set).
+        video_out: Whether to write `annotated.mp4`.
+        partial: On a shared file system, the partial folders' prefix beside the run folder.
+    """
+    from hipthrust_cam.app.runs import analyze_video
+
+    with tempfile.TemporaryDirectory(prefix="hipthrust-ray-") as tmp, _warnings_kept() as kept:
+        if isinstance(source, str):
+            video = Path(source)
+        else:
+            video = Path(tmp) / (PurePosixPath(label).name or "video")
+            video.write_bytes(source)
+        out = Path(f"{partial}-{uuid.uuid4().hex[:8]}") if partial else Path(tmp) / "run"
+        try:
+            summary = analyze_video(video, out, config, video_out=video_out, label=label)
+        except Exception as exc:
+            if partial:
+                shutil.rmtree(out, ignore_errors=True)
+            warnings = [w.replace(str(video), label) for w in kept]
+            return TaskFailure(relabel(exc, str(video), label), warnings)
+        listed = [p.relative_to(out).as_posix() for p in summary.files]
+        files = {} if partial else _run_files(out)
+        warnings = [w.replace(str(video), label) for w in kept]
+        where = str(out) if partial else None
+        return TaskResult(
+            summary.report, summary.frames, summary.interrupted, listed, files, where, warnings
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The driver's side
+
+
+def install_run(partial: Path, out_dir: Path) -> None:
+    """Renames a complete run folder into place (a run already there is replaced).
+
+    Files in a replaced folder that a run does not write (the user's own) are kept.
+    """
+    if not out_dir.exists():
+        partial.rename(out_dir)
+        return
+    old = out_dir.with_name(f".replaced-{out_dir.name}-{uuid.uuid4().hex[:8]}")
+    out_dir.rename(old)
+    try:
+        partial.rename(out_dir)
+    except BaseException:
+        old.rename(out_dir)
+        raise
+    for item in old.iterdir():
+        if item.name not in RUN_ITEMS and not (out_dir / item.name).exists():
+            item.rename(out_dir / item.name)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    """Writes a returned run's files into `folder` (each path checked to stay inside it)."""
+    for name, data in files.items():
+        rel = PurePosixPath(name)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise ValueError(f"a task returned a file outside its run folder: {name}")
+        path = folder.joinpath(*rel.parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_open(path) as fh:
+            fh.write(data)
+
+
+def _read_video(video: Path) -> bytes:
+    """The video's bytes for the object store; a file that cannot be read is a `SourceError`."""
+    from hipthrust_cam.media.sources import SourceError
+
+    if not video.exists():
+        raise SourceError(f"{video}: no such file")
+    if video.is_dir():
+        raise SourceError(f"{video}: is a folder, not a video file")
+    try:
+        return video.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{video}: cannot be read ({exc.strerror or exc})") from exc
+
+
+@dataclass
+class Ticket:
+    """A submitted video: its task's result reference and where its run goes."""
+
+    video: Path
+    out_dir: Path
+    ref: Any
+    partial: Path
+    size: int = 0
+
+
+@dataclass
+class RayExecutor:
+    """Runs videos as Ray tasks: connects on entry, publishes results, cancels on request.
+
+    Attributes:
+        address: The cluster (see `check_address`); None or "" for a local instance.
+        shared_fs: Videos and run folders are at the same paths on every node.
+        retries: Times a task is run again after its worker or node is lost.
+        verbose: Let the workers' own output through to this terminal (debugging).
+    """
+
+    address: str | None = None
+    shared_fs: bool = False
+    retries: int = RETRIES
+    verbose: bool = False
+    _owned: bool = field(default=False, init=False)
+    _task: Any = field(default=None, init=False)
+
+    def __enter__(self) -> RayExecutor:
+        """Connects: joins the cluster, starts a local instance, or reuses this process's."""
+        ray = import_ray()
+        target = check_address(self.address)
+        if not ray.is_initialized():
+            try:
+                ray.init(address=target, logging_level=logging.ERROR, log_to_driver=self.verbose)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                where = f" at {self.address}" if self.address else ""
+                raise ClusterError(
+                    f"cannot connect to the Ray cluster{where}: {' '.join(str(exc).split())} "
+                    "(a cluster with token authentication needs RAY_AUTH_MODE=token and its "
+                    "token here too: see `ray get-auth-token` on the head)"
+                ) from exc
+            self._owned = True
+        self._task = ray.remote(max_retries=self.retries)(run_task)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Disconnects (a local instance this executor started stops)."""
+        if self._owned:
+            import_ray().shutdown()
+            self._owned = False
+
+    def describe(self) -> str:
+        """The cluster in a few words: nodes and CPUs."""
+        nodes = _alive_nodes()
+        cpus = sum(n["Resources"].get("CPU", 0.0) for n in nodes)
+        where = f"Ray at {self.address}" if self.address else "a local Ray instance"
+        return f"{where}: {len(nodes)} node{'s' * (len(nodes) != 1)}, {cpus:g} CPUs"
+
+    def slots(self, cpus: int) -> int:
+        """How many tasks of `cpus` CPUs the cluster runs at once (at least 1).
+
+        Raises:
+            ClusterError: No node has that many CPUs (the tasks could never start).
+        """
+        per_node = [int(n["Resources"].get("CPU", 0.0)) for n in _alive_nodes()]
+        if not per_node or max(per_node) < cpus:
+            largest = max(per_node, default=0)
+            raise ClusterError(
+                f"[pose] lanes = {cpus} asks {cpus} CPUs a task, but the largest Ray node has "
+                f"{largest}: lower [pose] lanes"
+            )
+        return max(1, sum(n // cpus for n in per_node))
+
+    def submit(self, video: Path, out_dir: Path, config: Config, *, video_out: bool) -> Ticket:
+        """Starts the task of one video (`config.pose.lanes` CPUs).
+
+        Raises:
+            SourceError: Without a shared file system: the video cannot be read here.
+        """
+        ray = import_ray()
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        partial = out_dir.with_name(f"{PARTIAL}{out_dir.name}-{uuid.uuid4().hex[:12]}")
+        size, shared = 0, None
+        if self.shared_fs:
+            source: Any = str(video.resolve())
+            shared = str(partial.resolve())
+        else:
+            data = _read_video(video)
+            size, source = len(data), ray.put(data)
+        task = self._task.options(num_cpus=config.pose.lanes)
+        ref = task.remote(source, str(video), config, video_out, shared)
+        return Ticket(video, out_dir, ref, partial, size)
+
+    def finished(self, tickets: list[Ticket], timeout_s: float) -> list[Ticket]:
+        """The tickets whose tasks have ended, waiting up to `timeout_s` for a first one."""
+        if not tickets:
+            return []
+        by_ref = {t.ref: t for t in tickets}
+        done, _ = import_ray().wait(list(by_ref), num_returns=1, timeout=timeout_s)
+        return [by_ref[ref] for ref in done]
+
+    def collect(self, ticket: Ticket) -> RunSummary | BaseException:
+        """A finished task's run, published into its run folder, or why it failed."""
+        ray = import_ray()
+        try:
+            result = ray.get(ticket.ref)
+        except ray.exceptions.RayError as exc:
+            self._discard(ticket)
+            why = " ".join(str(exc).split())[:300]
+            return TaskLost(f"{ticket.video}: the analysis failed on the cluster ({why})")
+        for warning in result.warnings:
+            log.warning("%s", warning)
+        try:
+            if isinstance(result, TaskFailure):
+                return result.error
+            return self._publish(ticket, result)
+        finally:
+            self._discard(ticket)
+
+    def _publish(self, ticket: Ticket, result: TaskResult) -> RunSummary:
+        if result.partial is None:
+            ticket.partial.mkdir()
+            _write_files(ticket.partial, result.files)
+            install_run(ticket.partial, ticket.out_dir)
+        else:
+            install_run(Path(result.partial), ticket.out_dir)
+        files = tuple(ticket.out_dir.joinpath(*PurePosixPath(f).parts) for f in result.listed)
+        return RunSummary(ticket.out_dir, result.frames, result.report, result.interrupted, files)
+
+    def _discard(self, ticket: Ticket) -> None:
+        """Removes what unfinished attempts of this ticket left (their partial folders)."""
+        for leftover in ticket.out_dir.parent.glob(f"{ticket.partial.name}*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+    def cancel(self, tickets: list[Ticket]) -> None:
+        """Stops these tasks (their workers are killed) and removes their partial folders."""
+        ray = import_ray()
+        for ticket in tickets:
+            with contextlib.suppress(Exception):
+                ray.cancel(ticket.ref, force=True)
+        refs = [t.ref for t in tickets]
+        with contextlib.suppress(Exception):  # cancelled tasks end with an error: not ours
+            ray.wait(refs, num_returns=len(refs), timeout=10.0)
+        for ticket in tickets:
+            self._discard(ticket)
+
+
+def _alive_nodes() -> list[dict[str, Any]]:
+    return [n for n in import_ray().nodes() if n.get("Alive")]
+
+
+def analyze_on_ray(
+    jobs: list[tuple[Path, Path]], config: Config, *, video_out: bool, executor: RayExecutor
+) -> Generator[tuple[Path, RunSummary | BaseException], None, None]:
+    """Yields (video, RunSummary or exception) for each job, in the order they finish.
+
+    A task per video, `pose.lanes` CPUs each (auto: 1). Tasks are started as the cluster frees
+    room (twice its slots in flight, at most `WINDOW_BYTES` of video in the object store), so a
+    folder of thousands of videos never sits in memory at once. Stopping early (Ctrl-C, an
+    internal error, closing the generator) cancels the tasks still out; finished runs stay.
+    """
+    config = task_config(config)
+    room = 2 * executor.slots(config.pose.lanes)
+    waiting, running = deque(jobs), list[Ticket]()
+    try:
+        while waiting or running:
+            while waiting and len(running) < room and _bytes(running) < WINDOW_BYTES:
+                video, out_dir = waiting.popleft()
+                try:
+                    running.append(executor.submit(video, out_dir, config, video_out=video_out))
+                except Exception as exc:  # unreadable here: that file's outcome
+                    yield video, exc
+            for ticket in executor.finished(running, timeout_s=0.5):
+                running.remove(ticket)
+                yield ticket.video, executor.collect(ticket)
+    finally:
+        if running:
+            executor.cancel(running)
+
+
+def _bytes(tickets: list[Ticket]) -> int:
+    return sum(t.size for t in tickets)
