@@ -107,6 +107,14 @@ def _parser() -> argparse.ArgumentParser:
     web.add_argument("--no-browser", action="store_true", help="do not open a browser")
     web.add_argument("--config", type=Path, help="TOML file overriding thresholds and cue texts")
     web.add_argument("--model", help="pose model: lite, full (default), heavy, or a .task file")
+    web.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="analyse uploads as Ray tasks: on the cluster at ADDRESS, or without one on a "
+        "local Ray instance (needs the cluster extra)",
+    )
     _data_dir(web)
     return p
 
@@ -430,7 +438,7 @@ def _run_app(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port}: give a port from 0 to 65535")
     config = _load_config(args.config, args.model)
-    settings = Settings(DataDir.resolve(args.data_dir), config, args.host, args.port)
+    settings = Settings(DataDir.resolve(args.data_dir), config, args.host, args.port, ray=args.ray)
 
     def announce(url: str) -> None:
         print(f"hipthrust-cam app: {url}", flush=True)

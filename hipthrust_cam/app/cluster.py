@@ -23,15 +23,15 @@ import contextlib
 import logging
 import shutil
 import socket
-import tempfile
 import uuid
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
+from hipthrust_cam.app.cluster_task import TaskFailure, TaskResult, run_task
 from hipthrust_cam.app.pipeline import RunSummary
 from hipthrust_cam.atomic import atomic_open
 from hipthrust_cam.config import Config
@@ -124,124 +124,6 @@ def task_config(config: Config) -> Config:
     if config.pose.lanes > 0:
         return config
     return replace(config, pose=replace(config.pose, lanes=1))
-
-
-# ---------------------------------------------------------------------------------------------
-# The worker's side
-
-
-@dataclass(frozen=True)
-class TaskResult:
-    """What a task sends back for a finished run.
-
-    Attributes:
-        report: The report.json dict.
-        frames: Frames analysed.
-        interrupted: Whether the run was cut short (its report is marked partial).
-        listed: The run's files as `RunSummary.files` lists them, relative POSIX paths.
-        files: Every file of the run folder, relative POSIX path -> bytes (empty when shared).
-        partial: The partial folder the worker wrote on a shared file system, else None.
-        warnings: The run's warnings, naming the user's path.
-    """
-
-    report: dict[str, Any]
-    frames: int
-    interrupted: bool
-    listed: list[str]
-    files: dict[str, bytes]
-    partial: str | None
-    warnings: list[str]
-
-
-@dataclass(frozen=True)
-class TaskFailure:
-    """What a task sends back for a video it could not analyse (`error` names the user's path)."""
-
-    error: BaseException
-    warnings: list[str]
-
-
-class _Kept(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@contextlib.contextmanager
-def _warnings_kept() -> Iterator[list[str]]:
-    """Collects the package's warnings, which the driver prints (a worker's stderr is not)."""
-    handler = _Kept()
-    logger = logging.getLogger("hipthrust_cam")
-    logger.addHandler(handler)
-    try:
-        yield handler.messages
-    finally:
-        logger.removeHandler(handler)
-
-
-def relabel(exc: BaseException, path: str, label: str) -> BaseException:
-    """`exc` of the same type, its message naming `label` where it named `path`."""
-    if path == label or path not in str(exc):
-        return exc
-    try:
-        if isinstance(exc, OSError) and exc.errno is not None:
-            name = str(exc.filename).replace(path, label) if exc.filename else None
-            return type(exc)(exc.errno, exc.strerror, name)
-        return type(exc)(str(exc).replace(path, label))
-    except Exception:  # a type whose constructor takes other arguments: keep it as it is
-        return exc
-
-
-def _run_files(run_dir: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(run_dir).as_posix(): p.read_bytes()
-        for p in sorted(run_dir.rglob("*"))
-        if p.is_file()
-    }
-
-
-def run_task(
-    source: bytes | str, label: str, config: Config, video_out: bool, partial: str | None
-) -> TaskResult | TaskFailure:
-    """Analyses one video on a Ray worker (the body of every task).
-
-    Args:
-        source: The video's bytes, or its path on a shared file system.
-        label: The video's path as the user gave it (reports and messages name it).
-        config: The effective config (`pose.lanes` set).
-        video_out: Whether to write `annotated.mp4`.
-        partial: On a shared file system, the partial folders' prefix beside the run folder.
-    """
-    from hipthrust_cam.app.runs import analyze_video
-
-    with tempfile.TemporaryDirectory(prefix="hipthrust-ray-") as tmp, _warnings_kept() as kept:
-        if isinstance(source, str):
-            video = Path(source)
-        else:
-            video = Path(tmp) / (PurePosixPath(label).name or "video")
-            video.write_bytes(source)
-        out = Path(f"{partial}-{uuid.uuid4().hex[:8]}") if partial else Path(tmp) / "run"
-        try:
-            summary = analyze_video(video, out, config, video_out=video_out, label=label)
-        except Exception as exc:
-            if partial:
-                shutil.rmtree(out, ignore_errors=True)
-            warnings = [w.replace(str(video), label) for w in kept]
-            return TaskFailure(relabel(exc, str(video), label), warnings)
-        listed = [p.relative_to(out).as_posix() for p in summary.files]
-        files = {} if partial else _run_files(out)
-        warnings = [w.replace(str(video), label) for w in kept]
-        where = str(out) if partial else None
-        return TaskResult(
-            summary.report, summary.frames, summary.interrupted, listed, files, where, warnings
-        )
-
-
-# ---------------------------------------------------------------------------------------------
-# The driver's side
 
 
 def install_run(partial: Path, out_dir: Path) -> None:
@@ -368,8 +250,27 @@ class RayExecutor:
             )
         return max(1, sum(n // cpus for n in per_node))
 
-    def submit(self, video: Path, out_dir: Path, config: Config, *, video_out: bool) -> Ticket:
+    def submit(
+        self,
+        video: Path,
+        out_dir: Path,
+        config: Config,
+        *,
+        video_out: bool,
+        label: str | None = None,
+        board: Any = None,
+        key: int = 0,
+    ) -> Ticket:
         """Starts the task of one video (`config.pose.lanes` CPUs).
+
+        Args:
+            video: The video, on this machine (or at the same path on every node: `shared_fs`).
+            out_dir: Its run folder.
+            config: The config (`pose.lanes` > 0, see `task_config`).
+            video_out: Whether to write `annotated.mp4`.
+            label: How reports and messages name the video (default: its path).
+            board: A `ProgressBoard` actor the task tells how far it is, under `key`.
+            key: The run's key on the board.
 
         Raises:
             SourceError: Without a shared file system: the video cannot be read here.
@@ -385,15 +286,20 @@ class RayExecutor:
             data = _read_video(video)
             size, source = len(data), ray.put(data)
         task = self._task.options(num_cpus=config.pose.lanes)
-        ref = task.remote(source, str(video), config, video_out, shared)
+        name = label if label is not None else str(video)
+        ref = task.remote(source, name, config, video_out, shared, board, key)
         return Ticket(video, out_dir, ref, partial, size)
 
     def finished(self, tickets: list[Ticket], timeout_s: float) -> list[Ticket]:
         """The tickets whose tasks have ended, waiting up to `timeout_s` for a first one."""
         if not tickets:
             return []
+        ray = import_ray()
         by_ref = {t.ref: t for t in tickets}
-        done, _ = import_ray().wait(list(by_ref), num_returns=1, timeout=timeout_s)
+        first, _ = ray.wait(list(by_ref), num_returns=1, timeout=timeout_s)
+        if not first:
+            return []
+        done, _ = ray.wait(list(by_ref), num_returns=len(by_ref), timeout=0)
         return [by_ref[ref] for ref in done]
 
     def collect(self, ticket: Ticket) -> RunSummary | BaseException:
@@ -440,6 +346,27 @@ class RayExecutor:
             ray.wait(refs, num_returns=len(refs), timeout=10.0)
         for ticket in tickets:
             self._discard(ticket)
+
+
+class ProgressBoard:
+    """How far each running task is (a Ray actor: tasks report, the driver takes)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, float] = {}
+
+    def report(self, key: int, fraction: float) -> None:
+        """A task's latest fraction done, [0, 1]."""
+        self._seen[key] = fraction
+
+    def take(self) -> dict[int, float]:
+        """The fractions reported since the last call."""
+        seen, self._seen = self._seen, {}
+        return seen
+
+
+def progress_board() -> Any:
+    """A new `ProgressBoard` actor on the connected cluster (a fraction of a CPU)."""
+    return import_ray().remote(num_cpus=0)(ProgressBoard).remote()
 
 
 def _alive_nodes() -> list[dict[str, Any]]:
