@@ -76,7 +76,7 @@ def test_without_ray_one_line_says_how_to_install_it(run, tmp_path, monkeypatch)
     status, out, err = run("analyze", video, "--ray", "--no-history")
     assert status == cli.Exit.BAD_INPUT
     one_line_error(err, "needs Ray", 'pip install -c constraints.txt -e ".[cluster]"')
-    assert not (tmp_path / "a-hipthrust").exists()
+    assert out == "" and not (tmp_path / "a-hipthrust").exists()
 
 
 def test_the_default_path_runs_without_ray(run, tmp_path, monkeypatch):
@@ -139,7 +139,8 @@ def test_a_run_replacing_another_keeps_the_users_own_files(tmp_path):
 
 
 def test_a_workers_error_names_the_users_path():
-    error = relabel(OSError(2, "No such file or directory", "/tmp/x/a.mp4"), "/tmp/x/a.mp4", "a.mp4")
+    missing = OSError(2, "No such file or directory", "/tmp/x/a.mp4")
+    error = relabel(missing, "/tmp/x/a.mp4", "a.mp4")
     assert isinstance(error, FileNotFoundError) and error.filename == "a.mp4"
     error = relabel(ValueError("/tmp/x/a.mp4: damaged"), "/tmp/x/a.mp4", "sets/a.mp4")
     assert type(error) is ValueError and str(error) == "sets/a.mp4: damaged"
