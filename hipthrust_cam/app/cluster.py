@@ -64,6 +64,13 @@ RUN_ITEMS = frozenset(
 """What a run writes: a folder replaced by a new run keeps every other file it held."""
 
 
+_NAMES = {
+    "": "a local Ray instance",
+    "local": "a local Ray instance",
+    "auto": "the Ray cluster started on this machine",
+}
+
+
 class ClusterError(Exception):
     """A cluster that cannot be used: Ray missing, a bad or unreachable address (one line)."""
 
@@ -232,7 +239,7 @@ class RayExecutor:
         """The cluster in a few words: nodes and CPUs."""
         nodes = _alive_nodes()
         cpus = sum(n["Resources"].get("CPU", 0.0) for n in nodes)
-        where = f"Ray at {self.address}" if self.address else "a local Ray instance"
+        where = _NAMES.get(self.address or "", f"the Ray cluster at {self.address}")
         return f"{where}: {len(nodes)} node{'s' * (len(nodes) != 1)}, {cpus:g} CPUs"
 
     def slots(self, cpus: int) -> int:
