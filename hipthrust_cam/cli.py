@@ -298,7 +298,8 @@ def _batch_outcomes(
 
     executor = RayExecutor(args.ray or None, shared_fs=args.ray_shared_fs, verbose=args.debug)
     stack.enter_context(executor)
-    print(f"analysing {len(jobs)} videos on {executor.describe()}", flush=True)
+    videos = f"{len(jobs)} video{'s' * (len(jobs) != 1)}"
+    print(f"analysing {videos} on {executor.describe()}", flush=True)
     return stack.enter_context(
         contextlib.closing(analyze_on_ray(jobs, config, video_out=video_out, executor=executor))
     )

@@ -333,3 +333,24 @@ def _wait_for_jobs(store, seen: list[float], timeout_s: float = 180.0) -> None:
         seen += [job.progress for job in store.jobs(("running",))]
         assert time.monotonic() < deadline, "the queue did not finish"
         time.sleep(0.1)
+
+
+def test_the_app_without_ray_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    argv = ["app", "--ray", "--no-browser", "--port", "0", "--data-dir", str(tmp_path / "d")]
+    assert cli.main(argv) == cli.Exit.BAD_INPUT
+    one_line_error(capsys.readouterr().err, "needs Ray", "[cluster]")
+
+
+def test_the_progress_bar_counts_files():
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    bar = cli._progress("videos", 10, screen, unit="files")
+    assert bar is not None
+    bar(2)
+    assert "] 3/10 files" in screen.getvalue() and "/h" in screen.getvalue()
