@@ -272,9 +272,9 @@ def _run_batch(videos: list[Path], args: argparse.Namespace, config: Config) -> 
 
     A bad file is one line on stderr and does not stop the rest.
     """
-    jobs = [
-        (v, choose_out_dir(v, args.out / v.stem if args.out else None, args.force)) for v in videos
-    ]
+    several = len(videos) > 1  # --out: the run folder of one video, the parent of several
+    out = {v: args.out / v.stem if args.out and several else args.out for v in videos}
+    jobs = [(v, choose_out_dir(v, out[v], args.force)) for v in videos]
     with contextlib.ExitStack() as stack:
         outcomes = _batch_outcomes(jobs, args, config, stack)
         return _report_batch(outcomes, len(jobs), args)

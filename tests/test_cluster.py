@@ -229,16 +229,16 @@ def test_a_worker_killed_mid_task_is_retried_and_the_run_written_once(ray_local,
     killed: list[int] = []
     killer = threading.Thread(target=lambda: killed.extend(_killed_once(video)), daemon=True)
     killer.start()
-    status, stdout, err = run("analyze", video, "--out", out, "--ray", "--no-history")
+    status, stdout, err = run("analyze", video, "--out", out / "set", "--ray", "--no-history")
     killer.join(timeout=60)
     assert killed and not alive(killed[0])  # the first attempt's worker was lost mid-task...
     assert status == cli.Exit.OK, err  # ...and the task ran again to the end
     assert stdout.count(f"== {video.name}") == 1
-    assert sorted(p.name for p in out.iterdir()) == [video.stem]  # once, no partial folders
-    report = json.loads((out / video.stem / "report.json").read_text())
+    assert sorted(p.name for p in out.iterdir()) == ["set"]  # once, no partial folders
+    report = json.loads((out / "set" / "report.json").read_text())
     truth = json.loads((SAMPLES / "oblique45_clean.truth.json").read_text())
     assert report["rep_count"] == truth["rep_count"]
-    assert run_files(out / video.stem) >= REPORT_FILES | {"annotated.mp4"}
+    assert run_files(out / "set") >= REPORT_FILES | {"annotated.mp4"}
 
 
 @pytest.mark.slow
@@ -354,3 +354,24 @@ def test_the_progress_bar_counts_files():
     assert bar is not None
     bar(2)
     assert "] 3/10 files" in screen.getvalue() and "/h" in screen.getvalue()
+
+
+@pytest.mark.slow
+@needs_model
+def test_a_disk_filling_up_on_the_driver_leaves_no_half_run(ray_local, run, tmp_path, monkeypatch):
+    import errno
+
+    from hipthrust_cam.app import cluster
+
+    def fill_up(folder: Path, files: dict[str, bytes]) -> None:
+        name, data = next(iter(files.items()))
+        (folder / name).write_bytes(data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder / name))
+
+    monkeypatch.setattr(cluster, "_write_files", fill_up)
+    video = make_video(tmp_path / "a.mp4")
+    out = tmp_path / "runs"
+    status, _, err = run("analyze", video, "--out", out / "a", "--ray", "--no-history")
+    assert status == cli.Exit.BAD_INPUT
+    one_line_error(err, "the disk is full")
+    assert list(out.iterdir()) == []  # no run folder, no partial one

@@ -324,6 +324,8 @@ class RayExecutor:
             if isinstance(result, TaskFailure):
                 return result.error
             return self._publish(ticket, result)
+        except OSError as exc:  # e.g. a full disk here: that video's outcome
+            return exc
         finally:
             self._discard(ticket)
 
@@ -339,8 +341,10 @@ class RayExecutor:
 
     def _discard(self, ticket: Ticket) -> None:
         """Removes what unfinished attempts of this ticket left (their partial folders)."""
-        for leftover in ticket.out_dir.parent.glob(f"{ticket.partial.name}*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            for leftover in ticket.out_dir.parent.iterdir():
+                if leftover.name.startswith(ticket.partial.name):
+                    shutil.rmtree(leftover, ignore_errors=True)
 
     def cancel(self, tickets: list[Ticket]) -> None:
         """Stops these tasks (their workers are killed) and removes their partial folders."""
@@ -372,7 +376,7 @@ class ProgressBoard:
 
 
 def progress_board() -> Any:
-    """A new `ProgressBoard` actor on the connected cluster (a fraction of a CPU)."""
+    """A new `ProgressBoard` actor on the connected cluster (it reserves no CPU)."""
     return import_ray().remote(num_cpus=0)(ProgressBoard).remote()
 
 

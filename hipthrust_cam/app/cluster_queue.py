@@ -84,7 +84,12 @@ class RayJobScheduler(JobScheduler):
         self._record_progress()
         by_ticket = {id(ticket): job for ticket, job in self.tickets.values()}
         tickets = [ticket for ticket, _ in self.tickets.values()]
-        for ticket in self.executor.finished(tickets, timeout_s=0.0):
+        try:
+            finished = self.executor.finished(tickets, timeout_s=0.0)
+        except Exception as exc:  # the cluster is unreachable for now: look again next time
+            log.warning("job queue: %s", exc)
+            return
+        for ticket in finished:
             job = by_ticket[id(ticket)]
             del self.tickets[job.id]
             self._settle(job, self.executor.collect(ticket))
@@ -96,7 +101,9 @@ class RayJobScheduler(JobScheduler):
             self.store.finish_job(job.id, done)
             job.upload.unlink(missing_ok=True)
         elif isinstance(outcome, TaskLost):
-            log.warning("%s", settle_cut_off_job(self.store, job, self.attempts, str(outcome)))
+            log.warning("%s", outcome)
+            why = "its Ray task was lost on every attempt"
+            log.warning("%s", settle_cut_off_job(self.store, job, self.attempts, why))
         else:
             fail_job(self.store, job, outcome)
 
