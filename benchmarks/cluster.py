@@ -110,6 +110,7 @@ def shortest(count: int) -> list[Path]:
 
 
 def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
+    load = os.getloadavg()  # other work on the machine skews every figure: say how much
     folder = scratch / "videos"
     folder.mkdir()
     videos = shortest(args.videos)
@@ -135,7 +136,7 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         "video_s": sum(_seconds(v) for v in videos),
         "median": median,
         "ray_start_stop": ray_start_stop(scratch),
-        "load_average": os.getloadavg(),
+        "load_average": load,
         "cores": os.cpu_count(),
     }
 
