@@ -375,3 +375,26 @@ def test_a_disk_filling_up_on_the_driver_leaves_no_half_run(ray_local, run, tmp_
     assert status == cli.Exit.BAD_INPUT
     one_line_error(err, "the disk is full")
     assert list(out.iterdir()) == []  # no run folder, no partial one
+
+
+@pytest.mark.slow
+@needs_model
+def test_the_app_on_ray_finishes_uploads_and_requeues_a_cut_off_one_on_stop(tmp_path):
+    pytest.importorskip("ray", reason="ray is not installed")
+    from app_server import AppServer
+
+    from hipthrust_cam.store.db import Store
+
+    app = AppServer(tmp_path / "data", "--config", str(one_lane(tmp_path)), "--ray")
+    try:
+        quick = app.upload(SAMPLES / "front_oblique_clean.mp4", "quick.mp4")
+        long = app.upload(SAMPLES / "clean_left.mp4", "long.mp4")
+        app.wait_job(quick, lambda j: j["state"] == "done")
+        app.wait_job(long, lambda j: j["state"] == "running" and j["progress"] > 0.05)
+    finally:
+        status, out, err = app.stop()  # Ctrl-C while the long one is analysed
+    assert status == 0 and "stopped" in out and "Traceback" not in err
+    store = Store(app.data / "history.sqlite3")
+    assert [row.name for row in store.sets()] == ["quick.mp4"]
+    assert store.get_job(long).state == "queued"  # done again at the next start
+    assert [p.name.startswith(".") for p in (app.data / "runs").iterdir()] == [False]

@@ -25,7 +25,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from hipthrust_cam.app.cluster import RayExecutor
+from hipthrust_cam.app.cluster import RayExecutor, task_config
 from hipthrust_cam.app.jobs import JobScheduler
 from hipthrust_cam.config import Config
 from hipthrust_cam.store.db import Store, StoreError
@@ -188,6 +188,7 @@ def serve(settings: Settings, announce: Callable[[str], None]) -> None:
         executor = None
         if settings.ray is not None and settings.run_jobs:  # connect before serving a page
             executor = stack.enter_context(RayExecutor(settings.ray or None))
+            executor.slots(task_config(settings.config).pose.lanes)  # lanes a node can take
         port = int(sock.getsockname()[1])
         access = Access.for_host(settings.host, port)
         ctx = open_context(settings, access)
