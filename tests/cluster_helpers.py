@@ -7,8 +7,7 @@ import signal
 import time
 from pathlib import Path
 
-TEMP_PREFIX = "hipthrust-ray-"
-"""The temp folder each task analyses its copy of the video in (see `app.cluster_task`)."""
+from hipthrust_cam.app.cluster_task import TEMP_PREFIX  # where a task copies its video
 
 
 def _open_files(pid: str) -> list[str]:

@@ -208,6 +208,7 @@ class RayExecutor:
     verbose: bool = False
     _owned: bool = field(default=False, init=False)
     _task: Any = field(default=None, init=False)
+    _abandoned: list[Ticket] = field(default_factory=list, init=False)
 
     def __enter__(self) -> RayExecutor:
         """Connects: joins the cluster, starts a local instance, or reuses this process's."""
@@ -230,10 +231,13 @@ class RayExecutor:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        """Disconnects (a local instance this executor started stops)."""
+        """Disconnects (a local instance this executor started stops, and with it every task)."""
         if self._owned:
             import_ray().shutdown()
             self._owned = False
+        for ticket in self._abandoned:
+            self._discard(ticket)
+        self._abandoned.clear()
 
     def describe(self) -> str:
         """The cluster in a few words: nodes and CPUs."""
@@ -346,17 +350,16 @@ class RayExecutor:
                 if leftover.name.startswith(ticket.partial.name):
                     shutil.rmtree(leftover, ignore_errors=True)
 
-    def cancel(self, tickets: list[Ticket]) -> None:
-        """Stops these tasks (their workers are killed) and removes their partial folders."""
-        ray = import_ray()
-        for ticket in tickets:
-            with contextlib.suppress(Exception):
-                ray.cancel(ticket.ref, force=True)
-        refs = [t.ref for t in tickets]
-        with contextlib.suppress(Exception):  # cancelled tasks end with an error: not ours
-            ray.wait(refs, num_returns=len(refs), timeout=10.0)
-        for ticket in tickets:
-            self._discard(ticket)
+    def abandon(self, tickets: list[Ticket]) -> None:
+        """Gives up these tasks: they end when this driver disconnects (`__exit__`).
+
+        Ray stops the running tasks of a driver that leaves the cluster, and a local instance
+        stops with its driver. `ray.cancel` is not used: in Ray 2.60 a cancel that crosses the
+        task's own reply aborts the driver. The partial folders of these tasks are removed on
+        disconnecting; with a connection this executor did not make, the tasks run to their
+        end and their results are dropped.
+        """
+        self._abandoned += tickets
 
 
 class ProgressBoard:
@@ -392,7 +395,8 @@ def analyze_on_ray(
     A task per video, `pose.lanes` CPUs each (auto: 1). Tasks are started as the cluster frees
     room (twice its slots in flight, at most `WINDOW_BYTES` of video in the object store), so a
     folder of thousands of videos never sits in memory at once. Stopping early (Ctrl-C, an
-    internal error, closing the generator) cancels the tasks still out; finished runs stay.
+    internal error, closing the generator) abandons the tasks still out, which end when the
+    executor disconnects; finished runs stay.
     """
     config = task_config(config)
     room = 2 * executor.slots(config.pose.lanes)
@@ -409,8 +413,7 @@ def analyze_on_ray(
                 running.remove(ticket)
                 yield ticket.video, executor.collect(ticket)
     finally:
-        if running:
-            executor.cancel(running)
+        executor.abandon(running)
 
 
 def _bytes(tickets: list[Ticket]) -> int:

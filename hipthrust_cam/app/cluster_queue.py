@@ -67,14 +67,13 @@ class RayJobScheduler(JobScheduler):
         super().start()
 
     def stop(self) -> None:
-        """Cancels the running tasks and puts their jobs back in the queue."""
+        """Puts the running jobs back in the queue (their tasks end as the executor disconnects)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
         running = list(self.tickets.values())
-        if running:
-            self.executor.cancel([ticket for ticket, _ in running])
+        self.executor.abandon([ticket for ticket, _ in running])
         for _, job in running:
             with contextlib.suppress(StoreError):
                 self.store.undo_claim(job.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -98,6 +99,24 @@ def _run_files(run_dir: Path) -> dict[str, bytes]:
     }
 
 
+TEMP_PREFIX = "hipthrust-ray-"
+"""Each task works in `hipthrust-ray-PID-*` in the worker's temp folder."""
+
+
+def _sweep_lost_attempts(root: Path) -> None:
+    """Removes the temp folders of tasks whose worker process is gone (killed mid-task)."""
+    for folder in root.glob(f"{TEMP_PREFIX}*-*"):
+        pid = folder.name.removeprefix(TEMP_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, under another user
+            continue
+
+
 def _progress(board: Any, key: int) -> Callable[[int], Callable[[int], None]] | None:
     """Per-frame progress sent to the driver's progress board (a Ray actor), if it has one."""
     if board is None:
@@ -139,7 +158,9 @@ def run_task(
     """
     from hipthrust_cam.app.runs import analyze_video
 
-    with tempfile.TemporaryDirectory(prefix="hipthrust-ray-") as tmp, _warnings_kept() as kept:
+    _sweep_lost_attempts(Path(tempfile.gettempdir()))
+    prefix = f"{TEMP_PREFIX}{os.getpid()}-"
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp, _warnings_kept() as kept:
         if isinstance(source, str):
             video = Path(source)
         else:
@@ -155,6 +176,9 @@ def run_task(
                 shutil.rmtree(out, ignore_errors=True)
             warnings = [w.replace(str(video), label) for w in kept]
             return TaskFailure(relabel(exc, str(video), label), warnings)
+        if summary.interrupted:  # only a stop of this worker interrupts a task: not wanted
+            shutil.rmtree(out, ignore_errors=True)
+            raise KeyboardInterrupt
         listed = [p.relative_to(out).as_posix() for p in summary.files]
         files = {} if partial else _run_files(out)
         warnings = [w.replace(str(video), label) for w in kept]
