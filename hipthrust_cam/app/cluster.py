@@ -280,7 +280,7 @@ class RayExecutor:
             config: The config (`pose.lanes` > 0, see `task_config`).
             video_out: Whether to write `annotated.mp4`.
             label: How reports and messages name the video (default: its path).
-            board: A `ProgressBoard` actor the task tells how far it is, under `key`.
+            board: A `cluster_queue.ProgressBoard` actor told how far the task is, under `key`.
             key: The run's key on the board.
 
         Raises:
@@ -360,27 +360,6 @@ class RayExecutor:
         end and their results are dropped.
         """
         self._abandoned += tickets
-
-
-class ProgressBoard:
-    """How far each running task is (a Ray actor: tasks report, the driver takes)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[int, float] = {}
-
-    def report(self, key: int, fraction: float) -> None:
-        """A task's latest fraction done, [0, 1]."""
-        self._seen[key] = fraction
-
-    def take(self) -> dict[int, float]:
-        """The fractions reported since the last call."""
-        seen, self._seen = self._seen, {}
-        return seen
-
-
-def progress_board() -> Any:
-    """A new `ProgressBoard` actor on the connected cluster (it reserves no CPU)."""
-    return import_ray().remote(num_cpus=0)(ProgressBoard).remote()
 
 
 def _alive_nodes() -> list[dict[str, Any]]:

@@ -26,6 +26,27 @@ from hipthrust_cam.store.records import JobRow
 log = logging.getLogger(__name__)
 
 
+class ProgressBoard:
+    """How far each running task is (a Ray actor: tasks report, the driver takes)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, float] = {}
+
+    def report(self, key: int, fraction: float) -> None:
+        """A task's latest fraction done, [0, 1]."""
+        self._seen[key] = fraction
+
+    def take(self) -> dict[int, float]:
+        """The fractions reported since the last call."""
+        seen, self._seen = self._seen, {}
+        return seen
+
+
+def progress_board() -> Any:
+    """A new `ProgressBoard` actor on the connected cluster (it reserves no CPU)."""
+    return import_ray().remote(num_cpus=0)(ProgressBoard).remote()
+
+
 class RayJobScheduler(JobScheduler):
     """Starts queued jobs as Ray tasks, at most `max_jobs` at once (0: what the cluster runs).
 
@@ -59,8 +80,6 @@ class RayJobScheduler(JobScheduler):
         Raises:
             ClusterError: `pose.lanes` asks more CPUs than any node has.
         """
-        from hipthrust_cam.app.cluster import progress_board
-
         slots = self.executor.slots(self.config.pose.lanes)
         self.max_jobs = self._given_max or 2 * slots
         self._board = progress_board()

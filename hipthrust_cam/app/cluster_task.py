@@ -153,7 +153,7 @@ def run_task(
         config: The effective config (`pose.lanes` set).
         video_out: Whether to write `annotated.mp4`.
         partial: On a shared file system, the partial folders' prefix beside the run folder.
-        board: A progress board (`cluster.ProgressBoard` actor) told how far the run is.
+        board: A progress board (`cluster_queue.ProgressBoard` actor) told how far the run is.
         key: This run's key on the board.
     """
     from hipthrust_cam.app.runs import analyze_video
