@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import IntEnum
 from pathlib import Path
 from types import FrameType
@@ -70,6 +70,20 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--out", type=Path, help="run folder (one video) or parent folder (several)")
     a.add_argument("--keypoints", type=Path, help="re-analyse a recorded keypoints.npz, no pose")
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    a.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="one Ray task per video: on the cluster at ADDRESS (HOST:PORT of its head, or "
+        "auto), or without one on a local Ray instance (needs the cluster extra)",
+    )
+    a.add_argument(
+        "--ray-shared-fs",
+        action="store_true",
+        help="with --ray: the videos and --out are at the same paths on every node, so workers "
+        "read and write there instead of passing the files through Ray",
+    )
     _common(a)
 
     live = sub.add_parser("live", help="film a set from the webcam with on-screen coaching")
@@ -93,6 +107,14 @@ def _parser() -> argparse.ArgumentParser:
     web.add_argument("--no-browser", action="store_true", help="do not open a browser")
     web.add_argument("--config", type=Path, help="TOML file overriding thresholds and cue texts")
     web.add_argument("--model", help="pose model: lite, full (default), heavy, or a .task file")
+    web.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="analyse uploads as Ray tasks: on the cluster at ADDRESS, or without one on a "
+        "local Ray instance (needs the cluster extra)",
+    )
     _data_dir(web)
     return p
 
@@ -171,7 +193,9 @@ def _load_config(path: Path | None, model: str | None = None) -> Config:
     return config
 
 
-def _progress(name: str, total: int, stream: TextIO = sys.stderr) -> Callable[[int], None] | None:
+def _progress(
+    name: str, total: int, stream: TextIO = sys.stderr, unit: str = "frames"
+) -> Callable[[int], None] | None:
     if not stream.isatty():
         return None
     started = time.monotonic()
@@ -187,10 +211,18 @@ def _progress(name: str, total: int, stream: TextIO = sys.stderr) -> Callable[[i
         frac = done / total if total else 0.0
         bar = "#" * round(24 * frac)
         tail = f"{done}/{total}" if total else f"{done}"
-        stream.write(f"\r{name} [{bar:<24}] {tail} frames {rate:5.1f} fps ")
+        speed = f"{rate:5.1f} fps" if unit == "frames" else f"{rate * 3600:.0f}/h"
+        stream.write(f"\r{name} [{bar:<24}] {tail} {unit} {speed} ")
         stream.flush()
 
     return update
+
+
+def _clear_bar(bar: Callable[[int], None] | None, stream: TextIO = sys.stderr) -> None:
+    """Ends the progress bar's line before other output (it is redrawn after)."""
+    if bar is not None:
+        stream.write("\r\033[K")
+        stream.flush()
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
@@ -198,6 +230,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
     config = _load_config(args.config, args.model)
     if args.keypoints is not None:
+        if args.ray is not None:
+            raise UserError("--keypoints re-analyses here, without a pose model: drop --ray")
         out = choose_out_dir(args.keypoints.parent, args.out, args.force)
         summary = runs.reanalyse_keypoints(args.keypoints, out, config)
         _print_summary(summary)
@@ -205,8 +239,9 @@ def _run_analyze(args: argparse.Namespace) -> int:
         return Exit.INTERRUPTED if summary.interrupted else Exit.OK
     if not args.videos:
         raise UserError("name a video to analyse (or --keypoints RUN/keypoints.npz)")
+    _check_ray_args(args)
     videos = _expand_videos(args.videos)
-    if len(videos) == 1:
+    if len(videos) == 1 and args.ray is None:
         summary = runs.analyze_video(
             videos[0],
             choose_out_dir(videos[0], args.out, args.force),
@@ -220,28 +255,85 @@ def _run_analyze(args: argparse.Namespace) -> int:
     return _run_batch(videos, args, config)
 
 
-def _run_batch(videos: list[Path], args: argparse.Namespace, config: Config) -> int:
-    """Analyses several videos, one worker process per core; a bad file does not stop the rest."""
-    from hipthrust_cam.app.batch import analyze_batch, default_workers
+def _check_ray_args(args: argparse.Namespace) -> None:
+    """`--ray` must not have swallowed a video as its address (`--ray A.mp4 B.mp4`)."""
+    if args.ray_shared_fs and args.ray is None:
+        raise UserError("--ray-shared-fs goes with --ray")
+    taken = Path(args.ray or "")
+    if args.ray and (taken.exists() or taken.suffix.lower() in VIDEO_SUFFIXES):
+        raise UserError(
+            f"--ray took {args.ray} as the cluster's address: put --ray after the videos "
+            "(or write --ray=ADDRESS)"
+        )
 
-    jobs = [
-        (v, choose_out_dir(v, args.out / v.stem if args.out else None, args.force)) for v in videos
-    ]
-    workers = default_workers(len(jobs))
-    print(f"analysing {len(jobs)} videos, {workers} at a time")
-    status, interrupted = Exit.OK, False
-    for video, outcome in analyze_batch(jobs, config, video_out=not args.no_video, workers=workers):
-        if isinstance(outcome, _user_errors()):
+
+def _run_batch(videos: list[Path], args: argparse.Namespace, config: Config) -> int:
+    """Analyses several videos, one worker process per core or one Ray task per video.
+
+    A bad file is one line on stderr and does not stop the rest.
+    """
+    several = len(videos) > 1  # --out: the run folder of one video, the parent of several
+    out = {v: args.out / v.stem if args.out and several else args.out for v in videos}
+    jobs = [(v, choose_out_dir(v, out[v], args.force)) for v in videos]
+    with contextlib.ExitStack() as stack:
+        outcomes = _batch_outcomes(jobs, args, config, stack)
+        return _report_batch(outcomes, len(jobs), args)
+
+
+def _batch_outcomes(
+    jobs: list[tuple[Path, Path]],
+    args: argparse.Namespace,
+    config: Config,
+    stack: contextlib.ExitStack,
+) -> Iterator[tuple[Path, RunSummary | BaseException]]:
+    """The runs' outcomes as they finish, from worker processes here or from Ray."""
+    video_out = not args.no_video
+    if args.ray is None:
+        from hipthrust_cam.app.batch import analyze_batch, default_workers
+
+        workers = default_workers(len(jobs))
+        print(f"analysing {len(jobs)} videos, {workers} at a time")
+        return analyze_batch(jobs, config, video_out=video_out, workers=workers)
+    from hipthrust_cam.app.cluster import RayExecutor, analyze_on_ray
+
+    executor = RayExecutor(args.ray or None, shared_fs=args.ray_shared_fs, verbose=args.debug)
+    stack.enter_context(executor)
+    videos = f"{len(jobs)} video{'s' * (len(jobs) != 1)}"
+    print(f"analysing {videos} on {executor.describe()}", flush=True)
+    return stack.enter_context(
+        contextlib.closing(analyze_on_ray(jobs, config, video_out=video_out, executor=executor))
+    )
+
+
+def _report_batch(
+    outcomes: Iterator[tuple[Path, RunSummary | BaseException]],
+    total: int,
+    args: argparse.Namespace,
+) -> int:
+    """Prints each run's table (or its one-line error) as it finishes; returns the status."""
+    from hipthrust_cam.app.cluster import TaskLost
+
+    status, interrupted, lost = Exit.OK, False, False
+    bar = _progress("videos", total, unit="files")
+    for done, (video, outcome) in enumerate(outcomes):
+        if isinstance(outcome, (*_user_errors(), TaskLost)):
+            _clear_bar(bar)
             print(f"hipthrust-cam: {_one_line(outcome)}", file=sys.stderr)
+            lost = lost or isinstance(outcome, TaskLost)
             status = Exit.BAD_INPUT
         elif isinstance(outcome, BaseException):
             raise outcome
         else:
-            print(f"== {video.name}")
+            _clear_bar(bar)
+            print(f"== {video.name}", flush=True)
             _print_summary(outcome)
             _remember(args, outcome, "analyze", video)
             interrupted = interrupted or outcome.interrupted
-    return Exit.INTERRUPTED if interrupted else status
+        if bar is not None:
+            bar(done)
+    if interrupted:
+        return Exit.INTERRUPTED
+    return Exit.INTERNAL if lost else status
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -347,7 +439,7 @@ def _run_app(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port}: give a port from 0 to 65535")
     config = _load_config(args.config, args.model)
-    settings = Settings(DataDir.resolve(args.data_dir), config, args.host, args.port)
+    settings = Settings(DataDir.resolve(args.data_dir), config, args.host, args.port, ray=args.ray)
 
     def announce(url: str) -> None:
         print(f"hipthrust-cam app: {url}", flush=True)
@@ -379,6 +471,7 @@ COMMANDS = {
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
+    from hipthrust_cam.app.cluster import ClusterError
     from hipthrust_cam.config import ConfigError
     from hipthrust_cam.media.sources import SourceError
     from hipthrust_cam.media.video import VideoWriteError
@@ -389,6 +482,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
     return (
         UserError,
+        ClusterError,
         StoreError,
         ConfigError,
         KeypointsFileError,

@@ -175,3 +175,17 @@ def golden_keypoints() -> Callable[[str], KeypointSeries]:
         return memo[name]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """One local Ray instance (every core of this machine) shared by the tests that need Ray,
+    stopped at the end of the session: starting one takes several seconds."""
+    import logging
+
+    ray = pytest.importorskip(
+        "ray", reason='ray is not installed: pip install -c constraints.txt -e ".[cluster]"'
+    )
+    ray.init(address="local", logging_level=logging.ERROR, log_to_driver=False)
+    yield ray
+    ray.shutdown()

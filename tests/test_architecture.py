@@ -147,3 +147,39 @@ def test_the_store_knows_nothing_of_the_web(path: Path) -> None:
     """The history is a layer of its own: the CLI uses it without a web framework."""
     for name, line in imported(ast.parse(path.read_text())):
         assert name.split(".")[0] not in WEB_FRAMEWORK + BLOCKED, f"{path.name}:{line} {name}"
+
+
+RAY_IMPORTER = PACKAGE / "app" / "cluster.py"
+"""The one module that imports Ray (an optional extra), and only inside its functions."""
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: dotted(p))
+def test_only_the_cluster_executor_imports_ray_and_only_when_called(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    at_top = [
+        name
+        for node in tree.body
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for name, _ in imported(node)
+    ]
+    assert not any(name.split(".")[0] == "ray" for name in at_top), dotted(path)
+    if path != RAY_IMPORTER:
+        for name, line in imported(tree):
+            assert name.split(".")[0] != "ray", f"{dotted(path)}:{line} imports {name}"
+
+
+def test_the_default_path_loads_no_ray() -> None:
+    """The CLI, the local batch, the app and even the cluster modules import without Ray."""
+    code = (
+        "import sys\n"
+        "import hipthrust_cam.cli, hipthrust_cam.app.batch, hipthrust_cam.web.server\n"
+        "import hipthrust_cam.app.cluster, hipthrust_cam.app.cluster_queue\n"
+        "from hipthrust_cam import cli\n"
+        "cli._parser().parse_args(['analyze', 'a.mp4', '--ray'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ray'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.strip().splitlines()[-1:]
+    assert done.stdout.strip() == "[]"

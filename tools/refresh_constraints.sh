@@ -9,7 +9,7 @@ venv=$(mktemp -d)
 trap 'rm -rf "$venv"' EXIT
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip setuptools
-"$venv/bin/python" -m pip install --quiet -e ".[dev]"
+"$venv/bin/python" -m pip install --quiet -e ".[dev,cluster]"
 {
   grep '^#' constraints.txt # the header
   "$venv/bin/python" -m pip freeze --all --exclude-editable

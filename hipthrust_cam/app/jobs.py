@@ -96,7 +96,7 @@ def run_job(root: str, job_id: int, config: Config) -> None:
         shutil.rmtree(partial, ignore_errors=True)
         if isinstance(exc, ServerGone) or os.getppid() != parent:
             return  # abandoned, not failed: the next start of the app does the job again
-        _fail(store, job, exc)
+        fail_job(store, job, exc)
         return
     job.upload.unlink(missing_ok=True)
 
@@ -114,7 +114,8 @@ def _name_source(run_dir: Path, name: str) -> None:
     rerender(run_dir)
 
 
-def _fail(store: Store, job: JobRow, exc: Exception) -> None:
+def fail_job(store: Store, job: JobRow, exc: BaseException) -> None:
+    """Marks a job failed with its error in one line (naming the user's file); drops its upload."""
     from hipthrust_cam.media.sources import SourceError
     from hipthrust_cam.media.video import VideoWriteError
     from hipthrust_cam.pose.blazepose import PoseError
@@ -122,7 +123,7 @@ def _fail(store: Store, job: JobRow, exc: Exception) -> None:
     if isinstance(exc, (SourceError, VideoWriteError, PoseError, OSError, StoreError)):
         message = _one_line(exc, job.upload, job.name)
     else:
-        log.exception("job %d failed", job.id)
+        log.error("job %d failed", job.id, exc_info=exc)
         message = f"internal error: {type(exc).__name__}: {_one_line(exc, job.upload, job.name)}"
     with contextlib.suppress(StoreError, OSError):
         store.end_job(job.id, "failed", message)

@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, nullcontext
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,6 +113,7 @@ def analyze_video(
     *,
     video_out: bool = True,
     progress: Callable[[int], Callable[[int], None] | None] | None = None,
+    label: str | None = None,
 ) -> RunSummary:
     """Runs pose + analysis over a video file and writes the run folder.
 
@@ -125,6 +127,8 @@ def analyze_video(
         config: The effective `Config`.
         video_out: Whether to write `annotated.mp4`.
         progress: Given the frame count, returns a per-frame callback (or None).
+        label: How the report and keypoints name the video (default: its path), e.g. the
+            user's own path when the file analysed is a copy on a cluster worker.
 
     """
     from hipthrust_cam.media.sources import VideoFileSource
@@ -155,9 +159,11 @@ def analyze_video(
         scale = annotated_scale(info, config)
         recorder = RunRecorder(writer=writer, threaded=True, video_scale=scale)
         interrupted = run_frames(source, pose, analyzer, recorder, on_frame, max_fps=p.max_fps)
-    series = KeypointSeries.from_frames(recorder.poses, (info.width, info.height), rate, str(video))
+    name = label if label is not None else str(video)
+    series = KeypointSeries.from_frames(recorder.poses, (info.width, info.height), rate, name)
     duration = float(series.t_s[-1] + 1.0 / rate) if len(series) else 0.0
-    meta = {**source_meta(info, recorder.frames_seen, duration), "analysed_fps": round(rate, 3)}
+    named = replace(info, name=name) if label is not None else info
+    meta = {**source_meta(named, recorder.frames_seen, duration), "analysed_fps": round(rate, 3)}
     summary = write_outputs(out_dir, analyzer, recorder, series, meta, interrupted)
     if writer is not None and writer.error is not None:
         raise type(writer.error)(f"{writer.error} (the report files were written to {out_dir})")

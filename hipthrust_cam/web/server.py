@@ -25,6 +25,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from hipthrust_cam.app.cluster import RayExecutor, task_config
 from hipthrust_cam.app.jobs import JobScheduler
 from hipthrust_cam.config import Config
 from hipthrust_cam.store.db import Store, StoreError
@@ -48,6 +49,8 @@ class Settings:
         host: Address to listen on (loopback by default).
         port: Port (0: any free one).
         run_jobs: Analyse queued uploads (False keeps them queued: tests of the queue).
+        ray: Analyse them as Ray tasks: a cluster's address, "" for a local Ray instance, or
+            None for worker processes on this computer.
     """
 
     data: DataDir
@@ -55,6 +58,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     run_jobs: bool = True
+    ray: str | None = None
 
 
 @dataclass
@@ -66,6 +70,7 @@ class AppContext:
     access: Access
     templates: Jinja2Templates
     scheduler: JobScheduler | None = None
+    executor: RayExecutor | None = None
     live_sets: set[asyncio.Future[tuple[int | None, int]]] = field(default_factory=set)
     live_open: bool = False
 
@@ -102,10 +107,7 @@ def create_app(ctx: AppContext) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if ctx.settings.run_jobs:
-            app_cfg = ctx.config.app
-            ctx.scheduler = JobScheduler(
-                ctx.data, ctx.store, ctx.config, app_cfg.max_jobs, app_cfg.job_attempts
-            )
+            ctx.scheduler = _scheduler(ctx)
             ctx.scheduler.start()
         try:
             yield
@@ -128,6 +130,18 @@ def create_app(ctx: AppContext) -> Starlette:
     )
     app.state.ctx = ctx
     return app
+
+
+def _scheduler(ctx: AppContext) -> JobScheduler:
+    """The upload queue's scheduler: worker processes here, or Ray tasks (`ctx.executor`)."""
+    app_cfg = ctx.config.app
+    if ctx.executor is None:
+        return JobScheduler(ctx.data, ctx.store, ctx.config, app_cfg.max_jobs, app_cfg.job_attempts)
+    from hipthrust_cam.app.cluster_queue import RayJobScheduler
+
+    return RayJobScheduler(
+        ctx.data, ctx.store, ctx.config, app_cfg.max_jobs, app_cfg.job_attempts, ctx.executor
+    )
 
 
 async def _store_failed(request: Request, exc: Exception) -> Response:
@@ -162,14 +176,23 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve(settings: Settings, announce: Callable[[str], None]) -> None:
-    """Runs the app until Ctrl-C; `announce` is told the URL once it accepts connections."""
+    """Runs the app until Ctrl-C; `announce` is told the URL once it accepts connections.
+
+    Raises:
+        ClusterError: `settings.ray` names a cluster that cannot be used.
+    """
     import uvicorn
 
     sock = bind(settings.host, settings.port)
-    with sock:
+    with sock, contextlib.ExitStack() as stack:
+        executor = None
+        if settings.ray is not None and settings.run_jobs:  # connect before serving a page
+            executor = stack.enter_context(RayExecutor(settings.ray or None))
+            executor.slots(task_config(settings.config).pose.lanes)  # lanes a node can take
         port = int(sock.getsockname()[1])
         access = Access.for_host(settings.host, port)
         ctx = open_context(settings, access)
+        ctx.executor = executor
         config = uvicorn.Config(
             create_app(ctx),
             log_level="warning",
