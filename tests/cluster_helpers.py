@@ -44,9 +44,14 @@ def worker_reading(name: str, timeout_s: float = 120.0) -> tuple[int, Path]:
 
 
 def wait_for_frames(video: Path, timeout_s: float = 120.0) -> None:
-    """Returns once the task's encoder holds analysed frames: the task is under way."""
+    """Returns once the task's encoder holds analysed frames: the task is under way.
+
+    The encoder writes `.NAME.partial.mp4` and renames it to `video` at the end of the run, so
+    the partial file is what shows a task mid-way (the finished file: too late for a kill).
+    """
     deadline = time.monotonic() + timeout_s
-    while not (video.is_file() and video.stat().st_size > 0):
+    partial = video.with_name(f".{video.stem}.partial.mp4")
+    while not any(f.is_file() and f.stat().st_size > 0 for f in (partial, video)):
         assert time.monotonic() < deadline, f"no frames in {video} after {timeout_s} s"
         time.sleep(0.05)
 

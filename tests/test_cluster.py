@@ -287,9 +287,15 @@ def test_ctrl_c_stops_the_tasks_and_keeps_what_finished(tmp_path):
     try:
         worker, temp = worker_reading(long.name)
         wait_for_frames(temp / "run" / "annotated.mp4")  # the long one is being analysed...
-        wait_for_frames(out / "quick" / "report.json")  # ...and the quick one is written
+        assert proc.stdout is not None
+        seen = []  # ...and the quick one is written and its table printed
+        while not seen or not seen[-1].startswith("== quick.mp4"):
+            line = proc.stdout.readline()
+            assert line, "the command ended before the quick video's table"
+            seen.append(line)
         proc.send_signal(signal.SIGINT)  # as Ctrl-C in the terminal
-        stdout, stderr = proc.communicate(timeout=60)
+        rest, stderr = proc.communicate(timeout=60)
+        stdout = "".join(seen) + rest
     finally:
         if proc.poll() is None:
             proc.kill()
