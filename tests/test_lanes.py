@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -166,47 +165,6 @@ def test_a_later_lanes_error_ends_the_run_before_its_stretch_is_reached(monkeypa
         finally:
             stalled.set()  # lets the first lane end
     assert len(got) <= 50  # raised while waiting for the stuck first lane, not at frame 160
-
-
-def _stream_all(plan: list[Lane], actual: int, given: int | None = None) -> list[PoseFrame]:
-    """The poses `stream` gives for the caller's own frames (pixel value = 255 - index)."""
-    frames = (
-        Frame(i, i / 30.0, np.full((4, 4, 3), 255 - i % 256, np.uint8))
-        for i in range(actual if given is None else given)
-    )
-    with LaneTracker(plan, lambda: FakeSource(actual), FakeTracker) as lanes:
-        return [pose for _, pose in lanes.stream(frames)]
-
-
-def test_streaming_gives_the_poses_of_detect_with_one_reader_fewer() -> None:
-    plan = plan_lanes(300, 2, 15, 0)
-    by_detect = _track_all(plan, 300)
-    FakeSource.starts, FakeTracker.made = [], 0
-    by_stream = _stream_all(plan, 300)
-    assert [p.xy[0, 0] for p in by_stream] == list(range(300))
-    # the same frames tracked the same way (a tracker's count of frames seen included) ...
-    assert [p.xy[1, 0] for p in by_stream] == [p.xy[1, 0] for p in by_detect]
-    assert len({p.xy[0, 1] for p in by_stream[:150]}) == 1  # one tracker for the first stretch
-    # ... but only the second lane opened the video: the first tracked the caller's frames
-    assert FakeSource.starts == [135]
-
-
-def test_streaming_a_video_shorter_or_longer_than_claimed_tracks_every_frame_given() -> None:
-    assert [p.xy[0, 0] for p in _stream_all(plan_lanes(200, 2, 15, 0), 90)] == list(range(90))
-    assert [p.xy[0, 0] for p in _stream_all(plan_lanes(200, 2, 15, 0), 260)] == list(range(260))
-
-
-def test_streaming_raises_a_later_lanes_error_during_the_first_stretch() -> None:
-    FakeTracker.fail_at = 160  # the second lane fails at once
-    got = 0
-    lanes = LaneTracker(plan_lanes(100_000, 2, 15, 0), lambda: FakeSource(100_000), FakeTracker)
-    frames = (Frame(i, i / 30.0, np.zeros((4, 4, 3), np.uint8)) for i in range(100_000))
-    with pytest.raises(RuntimeError, match="frame 160"), lanes:
-        for _ in lanes.stream(frames):
-            got += 1
-            time.sleep(0.001)
-    assert got < 50_000  # long before the second lane's stretch
-    assert not [t for t in threading.enumerate() if t.name.startswith("lane-")]
 
 
 def test_leaving_early_stops_every_lane() -> None:

@@ -11,9 +11,7 @@ then come from a different tracker than its neighbours: two trackers of the same
 by ~2 px, so the skeleton would shimmer. With stretches, each tracker sees every frame of its
 own stretch. It starts `warmup` frames early, and those poses are dropped, so its ROI and
 smoothing have settled when its stretch begins. At each seam the joints step by about what two
-trackers differ (~2 px), once. Through `stream`, the first lane tracks the caller's own frames
-in the caller's thread instead of decoding the video a second time (a 60 fps phone video's
-decoding is a tenth of its cost).
+trackers differ (~2 px), once.
 """
 
 from __future__ import annotations
@@ -88,9 +86,7 @@ class LaneTracker:
 
     A pose backend for `pipeline.run_frames`: `detect(frame)` waits until the lane covering
     `frame.index` has tracked it, so the overlay, the analyzer and the encoder run right behind
-    the first lane while the others work ahead. `stream(frames)` gives the same poses, but the
-    first lane tracks the frames given (the caller's decoder, the caller's thread): the first
-    lane then opens no reader of its own. Use one or the other for a run.
+    the first lane while the others work ahead.
 
     Args:
         plan: From `plan_lanes`.
@@ -114,19 +110,14 @@ class LaneTracker:
         self._stop = threading.Event()
         self._changed = threading.Condition()
         self._threads: list[threading.Thread] = []
-        self._first_started = False  # the first lane has begun (`detect` or `stream`)
-        self._inline = 0  # frames the first lane tracked through `stream`
 
     def __enter__(self) -> LaneTracker:
-        for i in range(1, len(self._runs)):  # the first lane starts with `detect` or `stream`
-            self._start_thread(i)
+        for i, run in enumerate(self._runs):
+            thread = threading.Thread(target=self._track, args=(run,), name=f"lane-{i}")
+            thread.daemon = True
+            thread.start()
+            self._threads.append(thread)
         return self
-
-    def _start_thread(self, i: int) -> None:
-        thread = threading.Thread(target=self._track, args=(self._runs[i],), name=f"lane-{i}")
-        thread.daemon = True
-        thread.start()
-        self._threads.append(thread)
 
     def __exit__(self, *exc: object) -> None:
         """Stops the lanes (each ends its current frame and closes its model) and waits."""
@@ -136,13 +127,10 @@ class LaneTracker:
 
     def tracked(self) -> int:
         """Frames tracked so far over all lanes."""
-        return self._inline + sum(len(run.poses) for run in self._runs)
+        return sum(len(run.poses) for run in self._runs)
 
     def detect(self, frame: Frame) -> PoseFrame:
         """The pose of `frame.index`, once its lane has it; a lane's error is raised here."""
-        if not self._first_started:
-            self._first_started = True
-            self._start_thread(0)
         run = next(r for r in reversed(self._runs) if r.lane.keep_from <= frame.index)
         with self._changed:
             while run.latest < frame.index and not run.done and self._failure() is None:
@@ -153,37 +141,6 @@ class LaneTracker:
             raise failed
         # Missing: the lane's decoder ended first, or the lane did not analyse it (never seen).
         return run.poses.get(frame.index) or PoseFrame.empty(frame.t_s)
-
-    def stream(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, PoseFrame]]:
-        """(frame, pose) in order for the frames to analyse; the first lane tracks these.
-
-        The frames of the first lane's stretch go through its tracker here, as they come; the
-        later ones wait for their lane, as with `detect`. A lane's error is raised here.
-        """
-        if self._first_started:
-            raise RuntimeError("LaneTracker.stream after detect")
-        self._first_started = True
-        first = self._runs[0]
-        rest: list[Frame] = []  # the first frame past the first lane's stretch, once met
-        source = iter(frames)
-
-        def first_stretch() -> Iterator[Frame]:
-            for frame in source:
-                if first.lane.stop is not None and frame.index >= first.lane.stop:
-                    rest.append(frame)
-                    return
-                yield frame
-
-        with self._make_pose() as pose:
-            for frame, pose_frame in pose.stream(first_stretch()):
-                failed = self._failure()
-                if failed is not None:
-                    self._stop.set()
-                    raise failed
-                self._inline += 1
-                yield frame, pose_frame
-        for frame in (*rest, *source):
-            yield frame, self.detect(frame)
 
     def _failure(self) -> BaseException | None:
         return next((r.error for r in self._runs if r.error is not None), None)
