@@ -174,8 +174,8 @@ def test_the_default_path_loads_no_ray() -> None:
         "import sys\n"
         "import hipthrust_cam.cli, hipthrust_cam.app.batch, hipthrust_cam.web.server\n"
         "import hipthrust_cam.app.cluster, hipthrust_cam.app.cluster_queue\n"
-        "from hipthrust_cam import cli\n"
-        "cli._parser().parse_args(['analyze', 'a.mp4', '--ray'])\n"
+        "from hipthrust_cam import cli\nimport hipthrust_cam.cli.parser\n"
+        "cli.parser.build_parser().parse_args(['analyze', 'a.mp4', '--ray'])\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ray'))\n"
     )
     done = subprocess.run(

@@ -28,6 +28,7 @@ from test_golden import report_diff
 from hipthrust_cam import cli
 from hipthrust_cam.app.cluster import RayExecutor, TaskLost, analyze_on_ray, install_run
 from hipthrust_cam.app.cluster_task import relabel
+from hipthrust_cam.cli.output import progress
 from hipthrust_cam.config import Config
 
 needs_model = pytest.mark.skipif(not MODEL.is_file(), reason=f"pose model {MODEL} is absent")
@@ -373,7 +374,7 @@ def test_the_progress_bar_counts_files():
             return True
 
     screen = Terminal()
-    bar = cli._progress("videos", 10, screen, unit="files")
+    bar = progress("videos", 10, screen, unit="files")
     assert bar is not None
     bar(2)
     assert "] 3/10 files" in screen.getvalue() and "/h" in screen.getvalue()
