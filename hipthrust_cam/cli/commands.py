@@ -10,9 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # imported lazily below: `--help` and bad arguments stay instant
-    from hipthrust_cam.app.pipeline import RunSummary
-    from hipthrust_cam.config import Config
 from hipthrust_cam.cli.errors import Exit, UserError, one_line, user_errors
 from hipthrust_cam.cli.output import (
     clear_bar,
@@ -21,6 +18,10 @@ from hipthrust_cam.cli.output import (
     print_summary,
     progress,
 )
+
+if TYPE_CHECKING:  # imported lazily below: `--help` and bad arguments stay instant
+    from hipthrust_cam.app.pipeline import RunSummary
+    from hipthrust_cam.config import Config
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv"}
 RUN_MARKERS = ("report.json", "keypoints.npz", "annotated.mp4")
