@@ -353,6 +353,17 @@ def test_clean_page_and_setup_warning_page() -> None:
     assert '<article class="rep' not in page
 
 
+def test_a_rep_cut_off_by_the_end_of_the_video_is_not_called_a_fault() -> None:
+    report, timeline = make_run("clean")
+    last = report["reps"][-1]
+    last["complete"], last["eccentric_s"] = False, None  # the video stops at the top
+    page = render_html(report, timeline, {})
+    assert page.count("Clean</span>") == 2 and "Video ends mid-rep</span>" in page
+    assert "The video ends before the way down" in page and "to fix</span>" not in page
+    last["faults"] = make_run("faults")[0]["reps"][0]["faults"]  # what was judged still counts
+    assert "to fix</span>" in render_html(report, timeline, {})
+
+
 def test_target_bands_come_from_config_when_present() -> None:
     bands = target_bands({"targets": {"knee_angle_deg": [85, 95]}})
     assert bands["knee_angle_deg"].contains(94) and not bands["knee_angle_deg"].contains(97)

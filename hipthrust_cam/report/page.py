@@ -70,10 +70,10 @@ def _angle_row(key: str, label: str, hint: str, rep: Mapping[str, Any], band: Ba
 def _badge(rep: Mapping[str, Any], faults: list[Mapping[str, Any]]) -> tuple[str, str]:
     if rep.get("judged") is False:
         return "nj", "Not judged"
-    if rep.get("complete") is False:
-        return "fix", "Incomplete"
     if faults:
         return "fix", f"{len(faults)} thing{'s' if len(faults) > 1 else ''} to fix"
+    if rep.get("complete") is False:  # the lifter did nothing wrong: the recording stopped
+        return "nj", "Video ends mid-rep"
     return "ok", "Clean"
 
 
@@ -100,15 +100,23 @@ def _rep_html(rep: Mapping[str, Any], thumb: bytes | None, bands: Mapping[str, B
         for f in faults
     )
     verdict = (
-        f'<ul class="faults">{items}</ul>'
-        if items
-        else '<p class="good">Good rep: nothing to fix.</p>'
-        if state == "ok"
-        else ""
-    ) + "".join(
-        f'<p class="possible">Possibly: {esc(fault_sentence(f, rep, bands, with_cue=False))}. '
-        "A weight on the hips can hide the joint from the camera: check the video.</p>"
-        for f in rep_faults(rep, possible=True)
+        (
+            f'<ul class="faults">{items}</ul>'
+            if items
+            else '<p class="good">Good rep: nothing to fix.</p>'
+            if state == "ok"
+            else ""
+        )
+        + (
+            '<p class="possible">The video ends before the way down: that part is not judged.</p>'
+            if rep.get("complete") is False
+            else ""
+        )
+        + "".join(
+            f'<p class="possible">Possibly: {esc(fault_sentence(f, rep, bands, with_cue=False))}. '
+            "A weight on the hips can hide the joint from the camera: check the video.</p>"
+            for f in rep_faults(rep, possible=True)
+        )
     )
     return (
         f'<article class="rep {state}" id="rep-{index}"><figure>{img}</figure><div>'
