@@ -55,6 +55,8 @@ class VideoConfig:
     crf: int = 23  # H.264 quality of the annotated video (0 best .. 51 worst)
     preset: str = "veryfast"  # x264 speed of the annotated video: ultrafast (half the CPU, files
     # 5x larger), superfast, veryfast (default), faster, fast, medium
+    quick_search: bool = True  # with veryfast or slower: x264's quickest motion search
+    # (me=dia:subme=1): ~30% less encoding CPU, files ~5% larger, 0.7 dB lower PSNR
 
 
 @dataclass(frozen=True)

@@ -196,7 +196,14 @@ def _writer(stack: ExitStack, out_dir: Path, info: SourceInfo, config: Config) -
     path = out_dir / "annotated.mp4"
     return stack.enter_context(
         OptionalVideo(
-            H264Writer(path, size, info.fps, crf=config.video.crf, preset=config.video.preset)
+            H264Writer(
+                path,
+                size,
+                info.fps,
+                crf=config.video.crf,
+                preset=config.video.preset,
+                quick_search=config.video.quick_search,
+            )
         )
     )
 

@@ -27,6 +27,10 @@ class VideoWriteError(Exception):
     """The video cannot be written; the message is one line for the user."""
 
 
+QUICK_PRESETS = ("ultrafast", "superfast")
+"""x264 presets that already search motion the quickest way (`quick_search` leaves them)."""
+
+
 class H264Writer:
     """Encodes frames into an H.264 MP4, used as a context manager.
 
@@ -36,6 +40,9 @@ class H264Writer:
         fps: Frames per second of the output.
         crf: x264 quality (18 = visually lossless, 23 = default, 28 = small).
         preset: x264 speed preset.
+        quick_search: With a preset from "veryfast" on, x264's diamond motion search and
+            quickest sub-pixel refinement (`me=dia:subme=1`): about 30% less encoding CPU for a
+            file about 5% larger (a camera that stands still leaves little motion to search).
 
     """
 
@@ -46,6 +53,7 @@ class H264Writer:
         fps: float,
         crf: int = 23,
         preset: str = "veryfast",
+        quick_search: bool = True,
     ) -> None:
         self.path = Path(path)
         self._tmp = self.path.with_name(f".{self.path.stem}.partial.mp4")
@@ -57,6 +65,8 @@ class H264Writer:
         self._params = [
             "-crf", str(crf), "-preset", preset, "-threads", "1", "-movflags", "+faststart",
         ]  # fmt: skip
+        if quick_search and preset not in QUICK_PRESETS:
+            self._params += ["-x264-params", "me=dia:subme=1"]
         self._gen: Generator[None, np.ndarray | None, None] | None = None
         self._failed = False
         self.frames = 0
