@@ -264,6 +264,18 @@ _OTHER_ROWS: tuple[tuple[str, dict[str, tuple[float, float]]], ...] = (
     ("push_up", {"knee_angle_deg": (150.0, 181.0), "torso_angle_deg": (-35.0, 35.0)}),
     ("squat", {"torso_angle_deg": (40.0, 91.0), "bottom_knee_deg": (0.0, 100.0)}),
     ("standing", {"torso_angle_deg": (40.0, 91.0), "knee_angle_deg": (135.0, 181.0)}),
+    # A hip hinge (a deadlift or a Romanian deadlift on the way down): bent forward on nearly
+    # straight legs, the shoulders high above the feet. A hip thrust's shoulders rest on a bench
+    # about a knee's height above the floor (under one torso length above the ankles), so after
+    # the rows above only postures that match nothing else can land here.
+    (
+        "hinge",
+        {
+            "torso_angle_deg": (5.0, 70.0),
+            "knee_angle_deg": (100.0, 181.0),
+            "shoulder_above_ankle": (1.4, 5.0),
+        },
+    ),
 )
 
 
@@ -297,7 +309,7 @@ def classify_posture(
 
     Returns:
         "hip_thrust", "glute_bridge", "push_up", "squat", "standing" (a deadlift's or
-        squat's top) or "unknown".
+        squat's top), "hinge" (bent forward on straight legs: a deadlift) or "unknown".
     """
     for label, ranges in _rows_for(cfg):
         ok = unseen_ok if label in COUNTED_MOVEMENTS else frozenset()
@@ -394,7 +406,9 @@ class MovementGuess:
             return labels.most_common(1)[0][0]
         other = Counter({k: v for k, v in self.postures.items() if k not in COUNTED_MOVEMENTS})
         if other:
-            label, count = other.most_common(1)[0]
+            # Every other movement's frames are evidence against a hip thrust (a deadlift
+            # shows both "hinge" and "standing"); the most common one names it.
+            label, count = other.most_common(1)[0][0], sum(other.values())
             counted = max((self.postures[k] for k in COUNTED_MOVEMENTS), default=0)
             enough = count >= max(self._min_frames, self._min_share * detected_frames)
             if enough and count > counted:
