@@ -102,6 +102,8 @@ class RepsConfig:
     rise_deg: float = 12.0  # rise above the running minimum that starts a concentric, deg
     drop_deg: float = 10.0  # fall below the running peak that ends the top, deg
     lockout_band_deg: float = 6.0  # the lockout plateau is within this of the peak, deg
+    lockout_band_rom_frac: float = 0.15  # ... or, up to the peak, within this share of the
+    # rep's range if wider (a hold that creeps up as the glutes squeeze)
     lockout_speed_dps: float = 15.0  # ... and the hip angle moves slower than this, deg/s
     min_rom_deg: float = 30.0  # a rep needs at least this hip range of motion, deg
     min_rom_frac: float = 0.5  # ... and this fraction of the median ROM of earlier reps
@@ -332,6 +334,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "annotated_max_long_side": (0, 16384),
     "return_frac": (0.0, 1.0),
     "bottom_frac": (0.0, 1.0),
+    "lockout_band_rom_frac": (0.0, 1.0),
     "min_rom_frac": (0.0, 1.0),
     "sets_needed": (1, 50),
     "target_reps": (1, 100),

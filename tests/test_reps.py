@@ -151,3 +151,17 @@ def test_pause_and_eccentric_durations(hold: float, down: float) -> None:
     (event,), _ = run(t, x)
     assert event.lockout_end_s - event.lockout_start_s == pytest.approx(hold, abs=0.2)
     assert event.end_s - event.lockout_end_s == pytest.approx(down, abs=0.2)
+
+
+def test_a_hold_that_creeps_up_with_one_noisy_high_reading_is_still_the_hold() -> None:
+    # A plate over the hip, or a lifter small in the frame: the hip angle creeps from 160 to
+    # 167 deg during a 0.8 s squeeze at the top, and one reading jumps 5 deg high. The hold is
+    # the whole 0.8 s, not the last instant before the way down (which read as "no pause").
+    t, x = track(100, (0.5, 100), (0.8, 160), (0.8, 167), (1.2, 100), (0.5, 100))
+    rng = np.random.default_rng(3)
+    x = x + rng.normal(0.0, 0.6, len(x))
+    top = int(np.argmax(x))
+    x[top - 6] += 5.0
+    (event,), _ = run(t, x)
+    assert event.lockout_end_s - event.lockout_start_s == pytest.approx(0.8, abs=0.2)
+    assert event.end_s - event.lockout_end_s == pytest.approx(1.2, abs=0.25)

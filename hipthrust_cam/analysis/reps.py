@@ -30,6 +30,7 @@ _STALL_DPS = 10.0  # slower than this, deg/s, the hips are still (start and end 
 _START_ZONE = 0.5  # a stall in this lower fraction of the range restarts the rep's clock
 _RECENT = 90  # samples kept from before a rise, to find where it started
 _STILL_FRAC = 0.12  # at the top, slower than this share of the rep's peak speed is still
+_PLATEAU_MEDIAN = 2  # the lockout plateau is found on a median over +-this many samples
 _MIN_STILL_DPS = 8.0  # ... but never demand stiller than this, deg/s (noise, slow drift at the top)
 
 
@@ -277,11 +278,20 @@ class RepCounter:
         if not self._hist:
             return math.nan, math.nan
         t, x = np.array(self._hist).T
+        # A median over a few samples: one noisy high reading (a plate over the hip, a small
+        # lifter) must not set the peak the plateau is measured from, nor break its stillness.
+        x = _running_median(x, _PLATEAU_MEDIAN)
         speed = _speeds(t, x, k=2)
         after = t >= self._start[1] - 1e-9  # only the rise itself, not the seed before it
         x = np.where(after, x, -np.inf)
-        near = x >= self._peak - self.cfg.lockout_band_deg
         peak_i = int(np.argmax(x))
+        # Before the peak the band widens with the rep's range: a hold whose hip angle creeps
+        # up a few degrees as the glutes squeeze is still the hold. After it, the narrow band:
+        # the slow first moment of the way down is not.
+        rom = x[peak_i] - self._start[0]
+        wide = max(self.cfg.lockout_band_deg, self.cfg.lockout_band_rom_frac * rom)
+        band = np.where(np.arange(len(t)) <= peak_i, wide, self.cfg.lockout_band_deg)
+        near = x >= x[peak_i] - band
         # "Still" is relative to the rep's own speed on each side of the peak (slow tempos).
         up = max(float(speed[: peak_i + 1].max()), 1e-6)
         down = max(float(speed[peak_i:].max()), 1e-6)
@@ -304,6 +314,15 @@ class RepCounter:
         """A long unjudged gap: decide what we have and start over at the bottom."""
         event = self.finish() if self.phase != "setup" else None
         return event
+
+
+def _running_median(x: np.ndarray, k: int) -> np.ndarray:
+    """Centred median over +-k samples (fewer at the ends). (N,) in, (N,) out."""
+    if k <= 0 or len(x) < 3:
+        return x
+    padded = np.pad(x, k, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * k + 1)
+    return np.median(windows, axis=1)
 
 
 def _speeds(t: np.ndarray, x: np.ndarray, k: int = 3) -> np.ndarray:
