@@ -13,6 +13,7 @@ times faster than the video plays; the target is at least 1.5x on 2 cores).
 
     python benchmarks/models.py                  # everything (~30 min on 2 cores)
     python benchmarks/models.py --skip-clips     # without the real clips
+    python benchmarks/models.py --against mine.toml --rounds 3   # a config against the default
 Results are printed and written to `benchmarks/results/models-<stamp>.json`.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -105,14 +107,14 @@ def pose_cost(model: str, frames: list[Frame]) -> float:
         return 1000.0 * (time.perf_counter() - start) / max(1, len(frames) - 10)
 
 
-def analyze_cost(video: Path) -> dict[str, float]:
-    """The default `analyze` of a whole video with its annotated video: ms/frame, real time."""
+def analyze_cost(video: Path, config: Config | None = None) -> dict[str, float]:
+    """`analyze` of a whole video with its annotated video (default config): ms/frame, real time."""
     from hipthrust_cam.app.runs import analyze_video
 
     with tempfile.TemporaryDirectory() as tmp:
         cpu = _cpu_s()
         start = time.perf_counter()
-        summary = analyze_video(video, Path(tmp) / "run", Config())
+        summary = analyze_video(video, Path(tmp) / "run", config or Config())
         seconds = time.perf_counter() - start
         cpu = _cpu_s() - cpu
     source = summary.report["source"]
@@ -197,7 +199,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-clips", action="store_true", help="skip the real clips")
     ap.add_argument("--json", type=Path, help="where to write the results")
     ap.add_argument("--rt-only", action="store_true", help="only the real-time factor")
+    ap.add_argument(
+        "--against",
+        type=Path,
+        metavar="TOML",
+        help="instead: the default config against this one on the 60 fps set, runs interleaved",
+    )
+    ap.add_argument("--rounds", type=int, default=3, help="with --against: runs of each")
     args = ap.parse_args(argv)
+    if args.against is not None:
+        return compare_configs(args.against, args.rounds)
     results: dict[str, Any] = {"models": {}, "load_before": os.getloadavg()[0]}
     if not args.rt_only:
         compare_models(results, args.skip_clips)
@@ -250,6 +261,36 @@ def real_time(results: dict[str, Any]) -> None:
               f"{a['real_time_factor']}x |")  # fmt: skip
     results["load_after"] = os.getloadavg()[0]
     print(f"load average before {results['load_before']:.2f}, after {results['load_after']:.2f}")
+
+
+def compare_configs(toml: Path, rounds: int) -> int:
+    """The default config against `toml` on the longest 60 fps set, alternating runs."""
+    from hipthrust_cam.config import load_config
+
+    other = load_config(toml)
+    with tempfile.TemporaryDirectory() as tmp:
+        video = rt_inputs(Path(tmp))[-1]
+        runs: dict[str, list[dict[str, float]]] = {"default": [], toml.name: []}
+        for _ in range(max(1, rounds)):
+            for name, config in (("default", Config()), (toml.name, other)):
+                runs[name].append(analyze_cost(video, config))
+                print(name, runs[name][-1], f"load {os.getloadavg()[0]:.1f}", flush=True)
+    medians = {
+        name: {k: statistics.median(r[k] for r in rs) for k in ("real_time_factor",
+                                                                 "cpu_s_per_video_s")}
+        for name, rs in runs.items()
+    }  # fmt: skip
+    print(f"\n{video.name}, medians of {rounds} interleaved runs:\n")
+    print("| config | real-time factor | CPU s per video s |")
+    print("|---|---|---|")
+    for name, m in medians.items():
+        print(f"| {name} | {m['real_time_factor']:.2f}x | {m['cpu_s_per_video_s']:.2f} |")
+    a, b = medians["default"], medians[toml.name]
+    print(
+        f"\n{toml.name} against the default: {b['real_time_factor'] / a['real_time_factor']:.3f}x "
+        f"the speed, {b['cpu_s_per_video_s'] / a['cpu_s_per_video_s']:.3f}x the CPU"
+    )
+    return 0
 
 
 if __name__ == "__main__":
