@@ -66,7 +66,12 @@ VARIANTS: dict[str, tuple[Transform, float]] = {
     "dark": (_dark, 0.0),
     "lowres": (_lowres, 0.0),
     "fps24": (lambda image: image, 24.0),
+    "compressed": (lambda image: image, 0.0),  # see CRF
 }
+
+CRF = {"compressed": 36}
+"""x264 quality of a variant's file (default 12, near lossless); 36: a video sent through a
+messaging app, blocky in the dark and where things move."""
 
 
 def _frames(clip: Path, fps: float) -> Iterator[tuple[np.ndarray, float]]:
@@ -81,17 +86,20 @@ def _frames(clip: Path, fps: float) -> Iterator[tuple[np.ndarray, float]]:
                 yield frame.image, source.info.fps
 
 
-def make_variant(clip: Path, name: str, out: Path) -> Path:
-    """Writes the variant `name` of `clip` to `out` (H.264, near lossless)."""
+def make_variant(clip: Path, name: str, out: Path, mirror: bool = False) -> Path:
+    """Writes the variant `name` of `clip` to `out` (H.264, near lossless unless `CRF` says).
+
+    `mirror`: of the clip flipped left-right first (the other side toward the camera).
+    """
     import imageio_ffmpeg
 
     transform, fps = VARIANTS[name]
     writer = None
     for image, clip_fps in _frames(clip, fps):
-        shown = transform(image)
+        shown = transform(cv2.flip(image, 1) if mirror else image)
         if writer is None:
             h, w = shown.shape[:2]
-            params = ["-crf", "12", "-preset", "veryfast"]
+            params = ["-crf", str(CRF.get(name, 12)), "-preset", "veryfast"]
             writer = imageio_ffmpeg.write_frames(
                 str(out), (w, h), fps=fps or clip_fps, codec="libx264", pix_fmt_in="rgb24",
                 quality=None, macro_block_size=2, output_params=params, ffmpeg_log_level="error",

@@ -3,7 +3,7 @@
 A few camera-like variants (`clip_variants.py`) of the real clips in ../shared/clips, each run
 through the product's `analyze` path: a phone tilted 7 degrees, a lifter smaller in the frame,
 24 frames a second. `python tools/camera_variants.py` runs every clip with every variant (the
-README's figure); these are the ones that once failed. Skips when the clips are absent.
+README's figure); these are the ones that failed at some point. Skips when the clips are absent.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ CASES = [
     # The barbell lifter small in the frame, or at 24 fps: no invented "no pause" or foot fault.
     ("ht_barbell_side_gym.mp4", "small"),
     ("ht_barbell_side_gym.mp4", "fps24"),
+    # A push-up filmed at an angle, at 24 fps: no rep (it starts on straight legs).
+    ("neg_pushup_rot90meta_gym.mp4", "fps24"),
 ]
 
 

@@ -46,3 +46,18 @@ def test_hip_thrust_frames_outweigh_a_few_of_standing_up() -> None:
     for posture in [TOP] * 20 + [HINGE] * 15 + [THRUST_BOTTOM] * 100 + [THRUST_TOP] * 60:
         guess.add_posture(classify_posture(posture, CFG))
     assert guess.other_movement(detected_frames=195, body_out=False) is None
+
+
+def test_a_rep_that_starts_on_straight_legs_is_not_a_hip_thrust() -> None:
+    # A push-up filmed at an angle at 24 fps: its top read like a hip thrust's (knee 147, torso
+    # 10, hip 214) and it was counted. Its bottom was on straight legs (knee 163), which a hip
+    # thrust's or a bridge's never is: the feet are planted near the hips.
+    pushup_top = {"torso_angle_deg": 10.0, "knee_angle_deg": 147.0, "shoulder_above_ankle": 0.8,
+                  "hip_extension_deg": 214.0}  # fmt: skip
+    assert classify_posture({**pushup_top, "bottom_knee_deg": 163.0}, CFG) != "hip_thrust"
+    assert classify_posture({**THRUST_TOP, "bottom_knee_deg": 163.0}, CFG) != "hip_thrust"
+    assert classify_posture({**THRUST_TOP, "bottom_knee_deg": 70.0}, CFG) == "hip_thrust"
+    # Feet far out (a tall lifter): still bent at the bottom.
+    assert classify_posture({**THRUST_TOP, "bottom_knee_deg": 120.0}, CFG) == "hip_thrust"
+    # A bottom the camera did not see is not held against the rep.
+    assert classify_posture({**THRUST_TOP, "bottom_knee_deg": NAN}, CFG) == "hip_thrust"

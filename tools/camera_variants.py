@@ -12,8 +12,10 @@ Variants (applied to the upright frames):
   dark            a dim gym: gamma 1.8, 80% brightness, sensor noise (sigma 6)
   lowres          a small, soft video: long side 320 px
   fps24           24 frames a second (frames picked by time)
+  compressed      a video sent through a messaging app: x264 at quality 36
 
     python tools/camera_variants.py                   # every clip, every variant
+    python tools/camera_variants.py --mirror          # ... of the mirrored clips
     python tools/camera_variants.py --variant dark --clip ht_barbell_side_gym.mp4
 """
 
@@ -35,14 +37,14 @@ from clip_variants import SKIP, VARIANTS, make_variant  # noqa: E402
 from hipthrust_cam.config import Config  # noqa: E402
 
 
-def run(clip: Path, name: str) -> tuple[list[str], str]:
+def run(clip: Path, name: str, mirror: bool) -> tuple[list[str], str]:
     """The checks that fail on the variant, and a summary of what the tool reported."""
     from real_clips import summary
 
     from hipthrust_cam.app.runs import analyze_video
 
     with tempfile.TemporaryDirectory() as tmp:
-        video = make_variant(clip, name, Path(tmp) / clip.name)
+        video = make_variant(clip, name, Path(tmp) / clip.name, mirror)
         result = analyze_video(video, Path(tmp) / "run", Config(), video_out=False)
     return problems(clip.name, result.report), summary(result.report)
 
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--variant", action="append", choices=sorted(VARIANTS))
     ap.add_argument("--clip", action="append", help="a clip's file name (repeatable)")
+    ap.add_argument("--mirror", action="store_true", help="of the mirrored clips")
     args = ap.parse_args(argv)
     if not CLIPS.is_dir():
         print(f"{CLIPS} is absent: nothing to measure", file=sys.stderr)
@@ -63,11 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.variant or list(VARIANTS):
             if (clip, name) in SKIP:
                 continue
-            wrong, said = run(CLIPS / clip, name)
+            wrong, said = run(CLIPS / clip, name, args.mirror)
             total += 1
             right += not wrong
             mark = "ok" if not wrong else "WRONG: " + "; ".join(wrong)
-            print(f"{clip:45s} {name:7s} {mark}  [{said}]", flush=True)
+            label = f"{name} mirrored" if args.mirror else name
+            print(f"{clip:45s} {label:10s} {mark}  [{said}]", flush=True)
     minutes = (time.perf_counter() - started) / 60
     print(f"\n{right} of {total} variants report what MANIFEST says ({minutes:.1f} min).")
     return 0 if right == total else 1

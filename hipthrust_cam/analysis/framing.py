@@ -252,6 +252,11 @@ class SetupTracker:
 # Movement table: label -> {measure: (low, high)}; first row that matches wins. Lockout
 # measures are at the top of the rep, "bottom_*" at its start. The bridge row's limits come
 # from the config (see `movement_rows`).
+_BENT_KNEE_MAX_DEG = 145.0
+"""A hip thrust's or a bridge's knees stay bent at the bottom (the feet are planted near the
+hips: 25-120 deg on every render and real clip); a push-up's or a plank's are straight (163-176).
+A rep whose bottom is unseen is not held against it (NaN passes for the counted movements)."""
+
 _OTHER_ROWS: tuple[tuple[str, dict[str, tuple[float, float]]], ...] = (
     (
         "hip_thrust",
@@ -259,6 +264,7 @@ _OTHER_ROWS: tuple[tuple[str, dict[str, tuple[float, float]]], ...] = (
             "knee_angle_deg": (0.0, 150.0),
             "torso_angle_deg": (-40.0, 40.0),
             "hip_extension_deg": (135.0, 215.0),
+            "bottom_knee_deg": (0.0, _BENT_KNEE_MAX_DEG),
         },
     ),
     ("push_up", {"knee_angle_deg": (150.0, 181.0), "torso_angle_deg": (-35.0, 35.0)}),
@@ -283,6 +289,7 @@ def movement_rows(cfg: SetupConfig) -> tuple[tuple[str, dict[str, tuple[float, f
     """The movement table with the bridge row built from the config."""
     bridge = {
         "knee_angle_deg": (0.0, 150.0),
+        "bottom_knee_deg": (0.0, _BENT_KNEE_MAX_DEG),
         "hip_extension_deg": (135.0, 215.0),
         "torso_angle_deg": (-70.0, cfg.bridge_torso_max_deg),
         "shoulder_above_ankle": (-1.0, cfg.bridge_shoulder_height_max),
@@ -294,6 +301,9 @@ def movement_rows(cfg: SetupConfig) -> tuple[tuple[str, dict[str, tuple[float, f
 def _rows_for(cfg: SetupConfig) -> tuple[tuple[str, dict[str, tuple[float, float]]], ...]:
     """`movement_rows`, built once per (frozen, hashable) config."""
     return movement_rows(cfg)
+
+
+_BOTTOM = frozenset({"bottom_knee_deg"})  # a rep's, absent from a single frame's posture
 
 
 def classify_posture(
@@ -312,7 +322,7 @@ def classify_posture(
         squat's top), "hinge" (bent forward on straight legs: a deadlift) or "unknown".
     """
     for label, ranges in _rows_for(cfg):
-        ok = unseen_ok if label in COUNTED_MOVEMENTS else frozenset()
+        ok = unseen_ok | _BOTTOM if label in COUNTED_MOVEMENTS else frozenset()
         if all(_within(values.get(k, math.nan), lo, hi, k in ok) for k, (lo, hi) in ranges.items()):
             return label
     return "unknown"
