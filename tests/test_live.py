@@ -255,9 +255,9 @@ def test_setup_guide_shows_until_the_first_rep_is_counted(synthetic, monkeypatch
     guided: list[int] = []
     real = live.draw_setup_guide
 
-    def spy(image, lines, style) -> None:
+    def spy(image, lines, style, messages=()) -> None:
         guided.append(len(display.images))
-        real(image, lines, style)
+        real(image, lines, style, messages)
 
     monkeypatch.setattr(live, "draw_setup_guide", spy)
     display = ScriptedDisplay()

@@ -221,7 +221,7 @@ class LiveLoop:
         if result.rep_count > 0 or result.rep_completed is not None:
             self._reps_seen = True
         if not self._reps_seen:  # the guide stays until the first rep is counted
-            draw_setup_guide(image, guide_lines(result), self.style)
+            draw_setup_guide(image, guide_lines(result), self.style, result.messages)
         draw_status(image, self._status(), self.style)
         self.display.show(image)
         self._batch.append((self.arrivals.pop(frame.index, None), frame.t_s, image, result))

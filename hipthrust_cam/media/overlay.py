@@ -2,7 +2,8 @@
 
 Inputs: a BGR frame and the analyzer's `FrameResult` for it. Output: a new BGR image with the
 overlay drawn. Drawing only reads the result; it never computes a metric. Sizes scale with the
-frame height, so the rep count and the cue read from 3 m on a laptop screen.
+frame height, so the rep count and the cue read from 3 m on a laptop screen; in a narrow
+(portrait) frame the cue shrinks or wraps to the width and the setup messages go below the panel.
 """
 
 from __future__ import annotations
@@ -188,8 +189,100 @@ def draw_panel(image: np.ndarray, result: FrameResult, style: OverlayStyle) -> N
         y += round(26 * s)
 
 
+def fit_text(
+    text: str, max_width: int, size: float, thickness: int, min_size: float
+) -> tuple[list[str], float]:
+    """Lines and font size that fit `text` into `max_width` px.
+
+    The size shrinks from `size` towards `min_size`; a text still too wide at `min_size` is
+    wrapped between words (a single word wider than the line stays whole).
+    """
+    while size > min_size and cv2.getTextSize(text, FONT, size, thickness)[0][0] > max_width:
+        size = max(min_size, size * 0.9)
+    if cv2.getTextSize(text, FONT, size, thickness)[0][0] <= max_width:
+        return [text], size
+    lines: list[str] = []
+    for word in text.split():
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and cv2.getTextSize(joined, FONT, size, thickness)[0][0] <= max_width:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    return lines, size
+
+
+def _lines_size(lines: list[str], size: float, pad: int, thickness: int) -> tuple[int, int, int]:
+    """(width, height, line height) of `lines` in one box with `pad` around them, px."""
+    sizes = [cv2.getTextSize(t, FONT, size, thickness) for t in lines]
+    line_h = max(th + base for (_, th), base in sizes)
+    width = max(tw for (tw, _), _ in sizes) + 2 * pad
+    height = len(lines) * line_h + (len(lines) - 1) * max(2, line_h // 4) + 2 * pad
+    return width, height, line_h
+
+
+def _lines_box(
+    image: np.ndarray,
+    lines: list[str],
+    org: tuple[int, int],
+    size: float,
+    style: OverlayStyle,
+    bg: BGR,
+    pad: int,
+    thickness: int = 1,
+) -> int:
+    """Draws `lines` in one box with its top-left at `org`; returns the box's height."""
+    width, height, line_h = _lines_size(lines, size, pad, thickness)
+    x, y = org
+    cv2.rectangle(image, (x, y), (x + width, y + height), bg, -1, cv2.LINE_AA)
+    for i, text in enumerate(lines):
+        baseline = y + pad + i * (line_h + max(2, line_h // 4)) + line_h
+        base = cv2.getTextSize(text, FONT, size, thickness)[1]
+        cv2.putText(
+            image, text, (x + pad, baseline - base), FONT, size, style.text, thickness, cv2.LINE_AA
+        )
+    return height
+
+
+def _narrow(image: np.ndarray) -> bool:
+    """A portrait-like frame: too little room right of the panel for the setup messages."""
+    s = _scale(image)
+    return image.shape[1] - round(280 * s) < round(200 * s)
+
+
+def messages_bottom(image: np.ndarray, messages: tuple[str, ...]) -> int:
+    """Where the setup messages end (y, px): what `draw_banner` draws them down to."""
+    return _draw_messages(None, image.shape, messages, OverlayStyle())
+
+
+def _draw_messages(
+    image: np.ndarray | None,
+    shape: tuple[int, ...],
+    messages: tuple[str, ...],
+    style: OverlayStyle,
+) -> int:
+    """Setup messages at the top right, or below the panel in a narrow frame; y of their end."""
+    h, w = shape[:2]
+    s = max(h, 360) / 720.0
+    pad, margin = round(10 * s), round(12 * s)
+    narrow = w - round(280 * s) < round(200 * s)
+    y = round(12 * s) + (round(244 * s) if narrow else 0)  # below the panel when narrow
+    left = margin if narrow else round(280 * s)
+    for message in messages[:3]:
+        lines, size = fit_text(message, w - left - margin - 2 * pad, 0.8 * s, 1, 0.55 * s)
+        width, height, _ = _lines_size(lines, size, pad, 1)
+        x = left if narrow else max(w - width - round(40 * s), left)
+        if image is not None:
+            _lines_box(image, lines, (x, y), size, style, style.message_bg, pad)
+        y += height + round(6 * s)
+    return y
+
+
 def draw_banner(image: np.ndarray, result: FrameResult, style: OverlayStyle) -> None:
-    """Bottom-centre banner: the cue (or the good-rep sign), big; setup messages on top."""
+    """Bottom-centre banner: the cue (or the good-rep sign), big; setup messages on top.
+
+    The cue shrinks (and at last wraps) to fit the frame's width: a portrait phone video is
+    narrow for its height, which sets the sizes.
+    """
     s = _scale(image)
     h, w = image.shape[:2]
     banner = None
@@ -198,20 +291,14 @@ def draw_banner(image: np.ndarray, result: FrameResult, style: OverlayStyle) -> 
     elif result.good_rep:
         banner = ("Good rep", style.good_bg)
     if banner is not None:
-        size, thick = 1.6 * s, max(2, round(3 * s))
-        (tw, th), base = cv2.getTextSize(banner[0], FONT, size, thick)
-        pad = round(18 * s)
-        x = max((w - tw) // 2 - pad, 0)
-        y = h - th - base - 2 * pad - round(24 * s)
-        _text_box(image, banner[0], (x, y), size, style.text, banner[1], pad=pad, thickness=thick)
-    y = round(12 * s)
-    for message in result.messages[:3]:
-        (tw, _), _ = cv2.getTextSize(message, FONT, 0.8 * s, 1)
-        x = max(w - tw - round(40 * s), round(280 * s))
-        _, bh = _text_box(
-            image, message, (x, y), 0.8 * s, style.text, style.message_bg, pad=round(10 * s)
-        )
-        y += bh + round(6 * s)
+        thick = max(2, round(3 * s))
+        pad, margin = round(18 * s), round(12 * s)
+        lines, size = fit_text(banner[0], w - 2 * (pad + margin), 1.6 * s, thick, 0.8 * s)
+        width, height, _ = _lines_size(lines, size, pad, thick)
+        x = max((w - width) // 2, 0)
+        y = h - height - round(24 * s)
+        _lines_box(image, lines, (x, y), size, style, banner[1], pad, thickness=thick)
+    _draw_messages(image, image.shape, result.messages, style)
 
 
 def draw_status(image: np.ndarray, text: str, style: OverlayStyle) -> None:
@@ -228,10 +315,20 @@ def draw_status(image: np.ndarray, text: str, style: OverlayStyle) -> None:
     )
 
 
-def draw_setup_guide(image: np.ndarray, lines: tuple[str, ...], style: OverlayStyle) -> None:
-    """Setup guide panel below the rep panel (live mode, before the first rep); last line bold."""
+def draw_setup_guide(
+    image: np.ndarray,
+    lines: tuple[str, ...],
+    style: OverlayStyle,
+    messages: tuple[str, ...] = (),
+) -> None:
+    """Setup guide panel below the rep panel (live mode, before the first rep); last line bold.
+
+    In a narrow frame the setup `messages` sit below the panel too: the guide goes below them.
+    """
     s = _scale(image)
     x0, y = round(12 * s), round(256 * s)
+    if messages and _narrow(image):
+        y = max(y, messages_bottom(image, messages))
     size = 0.62 * s
     widths = [cv2.getTextSize(t, FONT, size, 1)[0][0] for t in ("SETUP", *lines)]
     step = round(30 * s)
