@@ -62,26 +62,6 @@ def _scale(image: np.ndarray) -> float:
     return max(image.shape[0], 360) / 720.0
 
 
-def _text_box(
-    image: np.ndarray,
-    text: str,
-    org: tuple[int, int],
-    size: float,
-    color: BGR,
-    bg: BGR | None = None,
-    pad: int = 8,
-    thickness: int = 1,
-) -> tuple[int, int]:
-    """Draws `text` with its top-left at `org`; returns its (width, height) with padding."""
-    (tw, th), base = cv2.getTextSize(text, FONT, size, thickness)
-    x, y = org
-    w, h = tw + 2 * pad, th + base + 2 * pad
-    if bg is not None:
-        cv2.rectangle(image, (x, y), (x + w, y + h), bg, -1, cv2.LINE_AA)
-    cv2.putText(image, text, (x + pad, y + pad + th), FONT, size, color, thickness, cv2.LINE_AA)
-    return w, h
-
-
 def _blend_rect(
     image: np.ndarray, p0: tuple[int, int], p1: tuple[int, int], color: BGR, alpha: float
 ) -> None:
@@ -128,7 +108,7 @@ def draw_skeleton(image: np.ndarray, result: FrameResult, style: OverlayStyle) -
             x, y = points[joint]
             _text_box(
                 image,
-                f"{value:.0f}",
+                [f"{value:.0f}"],
                 (x + round(10 * s), y - round(44 * s)),
                 0.7 * s,
                 style.text,
@@ -220,17 +200,17 @@ def _lines_size(lines: list[str], size: float, pad: int, thickness: int) -> tupl
     return width, height, line_h
 
 
-def _lines_box(
+def _text_box(
     image: np.ndarray,
     lines: list[str],
     org: tuple[int, int],
     size: float,
-    style: OverlayStyle,
+    color: BGR,
     bg: BGR,
     pad: int,
     thickness: int = 1,
-) -> int:
-    """Draws `lines` in one box with its top-left at `org`; returns the box's height."""
+) -> None:
+    """Draws `lines` in one filled box with its top-left at `org`."""
     width, height, line_h = _lines_size(lines, size, pad, thickness)
     x, y = org
     cv2.rectangle(image, (x, y), (x + width, y + height), bg, -1, cv2.LINE_AA)
@@ -238,9 +218,8 @@ def _lines_box(
         baseline = y + pad + i * (line_h + max(2, line_h // 4)) + line_h
         base = cv2.getTextSize(text, FONT, size, thickness)[1]
         cv2.putText(
-            image, text, (x + pad, baseline - base), FONT, size, style.text, thickness, cv2.LINE_AA
+            image, text, (x + pad, baseline - base), FONT, size, color, thickness, cv2.LINE_AA
         )
-    return height
 
 
 def _narrow(image: np.ndarray) -> bool:
@@ -249,32 +228,29 @@ def _narrow(image: np.ndarray) -> bool:
     return image.shape[1] - round(280 * s) < round(200 * s)
 
 
-def messages_bottom(image: np.ndarray, messages: tuple[str, ...]) -> int:
-    """Where the setup messages end (y, px): what `draw_banner` draws them down to."""
-    return _draw_messages(None, image.shape, messages, OverlayStyle())
+_Box = tuple[list[str], float, tuple[int, int], int]  # lines, font size, top-left, padding
 
 
-def _draw_messages(
-    image: np.ndarray | None,
-    shape: tuple[int, ...],
-    messages: tuple[str, ...],
-    style: OverlayStyle,
-) -> int:
-    """Setup messages at the top right, or below the panel in a narrow frame; y of their end."""
-    h, w = shape[:2]
-    s = max(h, 360) / 720.0
+def _message_boxes(image: np.ndarray, messages: tuple[str, ...]) -> tuple[list[_Box], int]:
+    """Where the setup messages go, and the y where they end.
+
+    At the top right, or below the panel in a narrow frame (the live setup guide then goes
+    below them).
+    """
+    s = _scale(image)
+    w = image.shape[1]
     pad, margin = round(10 * s), round(12 * s)
-    narrow = w - round(280 * s) < round(200 * s)
-    y = round(12 * s) + (round(244 * s) if narrow else 0)  # below the panel when narrow
+    narrow = _narrow(image)
+    y = round(12 * s) + (round(244 * s) if narrow else 0)
     left = margin if narrow else round(280 * s)
+    boxes: list[_Box] = []
     for message in messages[:3]:
         lines, size = fit_text(message, w - left - margin - 2 * pad, 0.8 * s, 1, 0.55 * s)
         width, height, _ = _lines_size(lines, size, pad, 1)
         x = left if narrow else max(w - width - round(40 * s), left)
-        if image is not None:
-            _lines_box(image, lines, (x, y), size, style, style.message_bg, pad)
+        boxes.append((lines, size, (x, y), pad))
         y += height + round(6 * s)
-    return y
+    return boxes, y
 
 
 def draw_banner(image: np.ndarray, result: FrameResult, style: OverlayStyle) -> None:
@@ -297,8 +273,9 @@ def draw_banner(image: np.ndarray, result: FrameResult, style: OverlayStyle) -> 
         width, height, _ = _lines_size(lines, size, pad, thick)
         x = max((w - width) // 2, 0)
         y = h - height - round(24 * s)
-        _lines_box(image, lines, (x, y), size, style, banner[1], pad, thickness=thick)
-    _draw_messages(image, image.shape, result.messages, style)
+        _text_box(image, lines, (x, y), size, style.text, banner[1], pad, thickness=thick)
+    for lines, size, org, pad in _message_boxes(image, result.messages)[0]:
+        _text_box(image, lines, org, size, style.text, style.message_bg, pad)
 
 
 def draw_status(image: np.ndarray, text: str, style: OverlayStyle) -> None:
@@ -306,7 +283,7 @@ def draw_status(image: np.ndarray, text: str, style: OverlayStyle) -> None:
     s = _scale(image)
     _text_box(
         image,
-        text,
+        [text],
         (round(12 * s), image.shape[0] - round(40 * s)),
         0.55 * s,
         style.text,
@@ -328,7 +305,7 @@ def draw_setup_guide(
     s = _scale(image)
     x0, y = round(12 * s), round(256 * s)
     if messages and _narrow(image):
-        y = max(y, messages_bottom(image, messages))
+        y = max(y, _message_boxes(image, messages)[1])
     size = 0.62 * s
     widths = [cv2.getTextSize(t, FONT, size, 1)[0][0] for t in ("SETUP", *lines)]
     step = round(30 * s)
@@ -365,7 +342,7 @@ def draw_big_message(image: np.ndarray, text: str, style: OverlayStyle) -> None:
     pad = round(24 * s)
     _text_box(
         image,
-        text,
+        [text],
         ((w - tw) // 2 - pad, (h - th) // 2 - pad),
         size,
         style.text,
