@@ -249,14 +249,14 @@ class SetupTracker:
         return tuple(codes)
 
 
-# Movement table: label -> {measure: (low, high)}; first row that matches wins. Lockout
-# measures are at the top of the rep, "bottom_*" at its start. The bridge row's limits come
-# from the config (see `movement_rows`).
 _BENT_KNEE_MAX_DEG = 145.0
 """A hip thrust's or a bridge's knees stay bent at the bottom (the feet are planted near the
 hips: 25-120 deg on every render and real clip); a push-up's or a plank's are straight (163-176).
 A rep whose bottom is unseen is not held against it (NaN passes for the counted movements)."""
 
+# Movement table: label -> {measure: (low, high)}; first row that matches wins. Lockout
+# measures are at the top of the rep, "bottom_*" at its start. The bridge row's limits come
+# from the config (see `movement_rows`).
 _OTHER_ROWS: tuple[tuple[str, dict[str, tuple[float, float]]], ...] = (
     (
         "hip_thrust",

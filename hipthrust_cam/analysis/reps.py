@@ -288,14 +288,14 @@ class RepCounter:
         # Before the peak the band widens with the rep's range: a hold whose hip angle creeps
         # up a few degrees as the glutes squeeze is still the hold. After it, the narrow band:
         # the slow first moment of the way down is not.
+        rising = np.arange(len(t)) <= peak_i
         rom = x[peak_i] - self._start[0]
         wide = max(self.cfg.lockout_band_deg, self.cfg.lockout_band_rom_frac * rom)
-        band = np.where(np.arange(len(t)) <= peak_i, wide, self.cfg.lockout_band_deg)
-        near = x >= x[peak_i] - band
+        near = x >= x[peak_i] - np.where(rising, wide, self.cfg.lockout_band_deg)
         # "Still" is relative to the rep's own speed on each side of the peak (slow tempos).
-        up = max(float(speed[: peak_i + 1].max()), 1e-6)
+        up = max(float(speed[rising].max()), 1e-6)
         down = max(float(speed[peak_i:].max()), 1e-6)
-        limit = np.where(np.arange(len(t)) <= peak_i, up, down) * _STILL_FRAC
+        limit = np.where(rising, up, down) * _STILL_FRAC
         still = near & (speed <= np.clip(limit, _MIN_STILL_DPS, self.cfg.lockout_speed_dps))
         idx = np.flatnonzero(still if still.any() else near)
         if idx.size == 0:

@@ -99,24 +99,17 @@ def _rep_html(rep: Mapping[str, Any], thumb: bytes | None, bands: Mapping[str, B
         + "</li>"
         for f in faults
     )
-    verdict = (
-        (
-            f'<ul class="faults">{items}</ul>'
-            if items
-            else '<p class="good">Good rep: nothing to fix.</p>'
-            if state == "ok"
-            else ""
-        )
-        + (
+    verdict = f'<ul class="faults">{items}</ul>' if items else ""
+    if not items and state == "ok":
+        verdict = '<p class="good">Good rep: nothing to fix.</p>'
+    if rep.get("complete") is False:
+        verdict += (
             '<p class="possible">The video ends before the way down: that part is not judged.</p>'
-            if rep.get("complete") is False
-            else ""
         )
-        + "".join(
-            f'<p class="possible">Possibly: {esc(fault_sentence(f, rep, bands, with_cue=False))}. '
-            "A weight on the hips can hide the joint from the camera: check the video.</p>"
-            for f in rep_faults(rep, possible=True)
-        )
+    verdict += "".join(
+        f'<p class="possible">Possibly: {esc(fault_sentence(f, rep, bands, with_cue=False))}. '
+        "A weight on the hips can hide the joint from the camera: check the video.</p>"
+        for f in rep_faults(rep, possible=True)
     )
     return (
         f'<article class="rep {state}" id="rep-{index}"><figure>{img}</figure><div>'
