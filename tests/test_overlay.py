@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,15 @@ import pytest
 from hipthrust_cam.analysis.framing import MESSAGES
 from hipthrust_cam.analysis.results import FrameResult
 from hipthrust_cam.config import DEFAULT_CUE_TEXTS, Config
-from hipthrust_cam.media.overlay import OverlayStyle, draw, draw_setup_guide, fit_text
+from hipthrust_cam.datatypes import SIDE_JOINTS
+from hipthrust_cam.media.overlay import (
+    OverlayStyle,
+    draw,
+    draw_setup_guide,
+    fit_text,
+    joint_points,
+    scaled,
+)
 from hipthrust_cam.pose.keypoints import load_keypoints
 from hipthrust_cam.report.assemble import analyze_series
 
@@ -66,3 +75,39 @@ def test_a_text_too_long_for_one_line_wraps_between_words() -> None:
     lines, size = fit_text("Move back: knees and feet not in frame", 150, 1.0, 1, 0.5)
     assert len(lines) > 1 and size == pytest.approx(0.5)
     assert " ".join(lines) == "Move back: knees and feet not in frame"
+
+
+def test_the_skeleton_is_drawn_where_the_angles_were_measured(result: FrameResult) -> None:
+    # A plate over the hips: the model throws the foot far off the floor while the analyzer
+    # measures the shin on the planted foot. The drawn shin must be the measured one, and a
+    # joint the analyzer could not believe is not drawn at all.
+    assert result.side is not None
+    lm = SIDE_JOINTS[result.side]
+    xy = result.pose.xy.copy()
+    xy[lm["ankle"]] = (5.0, 5.0)  # the model's wild guess
+    joints = {**result.joints, "knee": (float("nan"), float("nan"))}
+    thrown = dataclasses.replace(
+        result, pose=dataclasses.replace(result.pose, xy=xy), joints=joints
+    )
+    points = joint_points(thrown)
+    ax, ay = result.joints["ankle"]
+    assert points["ankle"] == (round(ax), round(ay))
+    assert "knee" not in points
+    # The arms, which nothing measures, are drawn where the model saw them.
+    ex, ey = result.pose.xy[lm["elbow"]]
+    assert points["elbow"] == (round(float(ex)), round(float(ey)))
+    # Drawn on a smaller annotated video, the measured joints shrink with it.
+    half = joint_points(scaled(thrown, 0.5))
+    assert half["ankle"] == (round(ax * 0.5), round(ay * 0.5))
+
+
+def test_a_knee_whose_angle_is_not_judged_is_not_drawn() -> None:
+    # Under the plate the model folds the leg; the leg checks drop the knee's angles, and the
+    # overlay must not draw that knee as if it were measured.
+    keypoints = load_keypoints(GOLDEN.with_name("gym_barbell_left.keypoints.npz"))
+    results, _ = analyze_series(keypoints, Config())
+    unjudged = [r for r in results if r.side and math.isnan(r.angles["knee_angle_deg"])]
+    judged = [r for r in results if r.side and math.isfinite(r.angles["knee_angle_deg"])]
+    assert unjudged and judged
+    assert all("knee" not in joint_points(r) for r in unjudged)
+    assert all("knee" in joint_points(r) for r in judged if r.pose.detected)

@@ -43,7 +43,7 @@ from hipthrust_cam.analysis.framing import (
     classify_rep,
 )
 from hipthrust_cam.analysis.measures import measure_rep, visibility_factor
-from hipthrust_cam.analysis.planted import JOINTS, PlantedFrame, PlantedParts
+from hipthrust_cam.analysis.planted import JOINTS, SIDES, PlantedFrame, PlantedParts
 from hipthrust_cam.analysis.reps import RepCounter, RepEvent
 from hipthrust_cam.analysis.results import FrameResult, RepResult
 from hipthrust_cam.config import Config
@@ -188,16 +188,21 @@ class Analyzer:
     def _final(self, t: float, vec: np.ndarray) -> FrameResult:
         pose, planted = self._pending.popleft()
         side = self._side.side
+        joints: dict[str, tuple[float, float]] = {}
         if side is None:
             feats = np.full(len(FEATURE_NAMES), np.nan)
             confidence = np.zeros(len(JOINTS), np.float32)
         else:
             vec, confidence = with_other_side(vec, planted.confidence, side)
+            xy = vec.reshape(len(SIDES), len(JOINTS), 2)[SIDES.index(side)]
+            joints = {j: (float(x), float(y)) for j, (x, y) in zip(JOINTS, xy, strict=True)}
             f = self._limbs.apply(point_features(vec, side))
             feats = np.array([f[name] for name in FEATURE_NAMES])
         signal = self._rep_signal(feats)
         self._buffer.append(_Buffered(t, feats, pose.back_profile, pose.front_profile, confidence))
         angles = {name: float(feats[i]) for i, name in enumerate(ANGLE_NAMES)}
+        if math.isnan(angles["knee_angle_deg"]) and "knee" in joints:
+            joints["knee"] = (math.nan, math.nan)  # a knee the leg checks did not believe
         event = self._counter.update(t, signal)
         phase = self._counter.phase
         live = self._live_faults(angles, phase, feats, confidence)
@@ -208,8 +213,9 @@ class Analyzer:
         self.timeline.angles.append([angles[n] for n in ANGLE_NAMES])
         self.timeline.faults.append(live)
         return FrameResult(
-            t, pose, side, angles, phase, len(self.reps), live, cue, good, self._messages(), rep
-        )
+            t, pose, side, angles, phase, len(self.reps), live, cue, good, self._messages(),
+            joints, rep,
+        )  # fmt: skip
 
     def _rep_signal(self, feats: np.ndarray) -> float:
         """Hip extension for the rep counter: measured, or read from the torso's tilt.

@@ -139,6 +139,10 @@ class FrameResult:
         cue: (code, text) to show now, or None.
         good_rep: Show the positive sign now.
         messages: Setup guidance in plain words.
+        joints: The judged side's joints as analysed, name -> (x, y) px: planted feet, the
+            other side's chain when it stood in, smoothed: what the angles are measured on.
+            NaN: unseen, or a knee whose angle is not judged; empty before a side is known.
+            The overlay draws these.
         rep_completed: The rep finalised at this frame, if any.
     """
 
@@ -152,4 +156,5 @@ class FrameResult:
     cue: tuple[str, str] | None
     good_rep: bool
     messages: tuple[str, ...]
+    joints: Mapping[str, tuple[float, float]]
     rep_completed: RepResult | None = None

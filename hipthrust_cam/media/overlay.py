@@ -76,13 +76,23 @@ def _blend_rect(
 
 
 def joint_points(result: FrameResult) -> dict[str, tuple[int, int]]:
-    """The judged side's joints seen well enough to draw, by name, in pixels."""
+    """The judged side's joints to draw, by name, in pixels.
+
+    The joints the analyzer measures are drawn where it measured them (a planted foot where the
+    model lost it, so the skeleton matches the angles shown); the arms, which nothing measures,
+    where the model saw them clearly enough.
+    """
     if result.side is None or not result.pose.detected:
         return {}
     points = {}
     for name, lm in SIDE_JOINTS[result.side].items():
-        x, y = result.pose.xy[lm]
-        if math.isfinite(x) and math.isfinite(y) and result.pose.visibility[lm] >= 0.3:
+        if name in result.joints:
+            x, y = result.joints[name]
+        elif result.pose.visibility[lm] >= 0.3:
+            x, y = result.pose.xy[lm]
+        else:
+            continue
+        if math.isfinite(x) and math.isfinite(y):
             points[name] = (round(float(x)), round(float(y)))
     return points
 
@@ -357,7 +367,8 @@ def scaled(result: FrameResult, scale: float) -> FrameResult:
     if scale == 1.0:
         return result
     pose = dataclasses.replace(result.pose, xy=result.pose.xy * np.float32(scale))
-    return dataclasses.replace(result, pose=pose)
+    joints = {name: (x * scale, y * scale) for name, (x, y) in result.joints.items()}
+    return dataclasses.replace(result, pose=pose, joints=joints)
 
 
 def draw(image: np.ndarray, result: FrameResult, style: OverlayStyle | None = None) -> np.ndarray:
