@@ -20,6 +20,7 @@ from hipthrust_cam.report.tables import (
     CSP,
     SAFETY_NOTE,
     parse_timeline_csv,
+    rep_faults,
     reps_csv,
     target_bands,
     timeline_csv,
@@ -452,3 +453,17 @@ def test_signed_angles_near_zero_read_0_never_minus_0() -> None:
     rep1 = re.sub(r"<[^>]+>", " ", page.split('id="rep-1"')[1].split("</article>")[0])
     assert re.search(r"Torso\s+0°", rep1) and re.search(r"Shins\s+-4°", rep1)
     assert "-0°" not in page
+
+
+def test_a_possible_fault_is_a_note_not_a_fault_span_on_the_plot(tmp_path: Path) -> None:
+    # The tall lifter's feet are "possibly too far" on both reps and nothing is definite: the
+    # report says every rep was clean, so the plot must not mark a fault.
+    from hipthrust_cam.app.runs import reanalyse_keypoints
+    from hipthrust_cam.config import Config
+
+    golden = Path(__file__).parent / "golden" / "gym_feet_far_tall.keypoints.npz"
+    summary = reanalyse_keypoints(golden, tmp_path, Config())
+    reps = summary.report["reps"]
+    assert reps and all(rep_faults(r, possible=True) and not rep_faults(r) for r in reps)
+    page = (tmp_path / "report.html").read_text()
+    assert "Possibly" in page and '<rect class="fault"' not in page

@@ -88,16 +88,21 @@ def _fault_spans(
 ) -> list[tuple[float, float, str]]:
     """List (t_start_s, t_end_s, label) of every fault.
 
-    From the report's fault times, else from runs of frames with a non-empty `faults` column.
+    From the reps' definite faults and their times. A set judged clean marks nothing: its
+    possible faults are notes, and the frames the live cues fired on were judged again per rep.
+    Only definite faults without times fall back on runs of frames with a non-empty `faults`
+    column.
     """
     spans = []
+    untimed = False
     for rep in report.get("reps") or []:
         for f in rep_faults(rep) if isinstance(rep, Mapping) else []:
             t0, t1 = num(f.get("t_start_s")), num(f.get("t_end_s"))
+            untimed = untimed or t0 is None
             if t0 is not None:
                 label = f"Rep {rep.get('index', '?')}: {fault_title(str(f.get('code', '')))}"
                 spans.append((t0, t1 if t1 is not None else t0, label))
-    if spans or "faults" not in timeline or "t_s" not in timeline:
+    if spans or not untimed or "faults" not in timeline or "t_s" not in timeline:
         return spans
     t = np.asarray(timeline["t_s"], np.float64)
     codes = [str(c) for c in timeline["faults"]] + [""]
